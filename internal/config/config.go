@@ -1,0 +1,345 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// EventStore names an event-store backend.
+type EventStore string
+
+const (
+	SQLite    EventStore = "sqlite"
+	Postgres  EventStore = "postgres"
+	KurrentDB EventStore = "kurrentdb"
+)
+
+// LogFormat is how log lines are written.
+type LogFormat string
+
+const (
+	Text LogFormat = "text"
+	JSON LogFormat = "json"
+)
+
+// Config is everything a souq process needs to start. The zero value is not
+// valid; get one from Load.
+type Config struct {
+	DataDir     string
+	EventStore  EventStore
+	PostgresURL string
+	KurrentURL  string
+	WriteAddr   string
+	ReadAddr    string
+	LogFormat   LogFormat
+	LogLevel    string // debug, info, warn or error
+	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM.
+	ShutdownTimeout time.Duration
+	// ReadyTimeout bounds each readiness check of GET /readyz.
+	ReadyTimeout time.Duration
+	// ReadyMaxLag is how many events a projection may trail the event store
+	// and still count as ready (read by the projection runner, issue 4).
+	ReadyMaxLag uint64
+}
+
+// Source is where Load reads from. Getenv is os.Getenv in production; tests
+// pass a map. Terminal says whether logs go to a terminal, which picks the
+// default log format.
+type Source struct {
+	Args     []string
+	Getenv   func(string) string
+	Terminal bool
+}
+
+// setting is one configuration entry: its flag, its variable, its default
+// and how it is stored. The table is the single source of the reference
+// printed by Usage and written in the README.
+type setting struct {
+	flag, env, def, usage string
+	set                   func(c *Config, v string) string // returns a problem, or ""
+}
+
+func settings(terminal bool) []setting {
+	defFormat := string(JSON)
+	if terminal {
+		defFormat = string(Text)
+	}
+	return []setting{
+		{"data-dir", "SOUQ_DATA_DIR", "./data", "directory for the embedded stores (SQLite event store, later indexes and blobs)", setDataDir},
+		{"eventstore", "SOUQ_EVENTSTORE", string(SQLite), "event store backend: sqlite, postgres or kurrentdb", setEventStore},
+		{"postgres-url", "SOUQ_POSTGRES_URL", "", "PostgreSQL URL, required when the event store is postgres (postgres://user@host:5432/db)", setPostgresURL},
+		{"kurrentdb-url", "SOUQ_KURRENTDB_URL", "", "KurrentDB URL, required when the event store is kurrentdb (kurrentdb://host:2113?tls=false)", setKurrentURL},
+		{"write-addr", "SOUQ_WRITE_ADDR", ":8080", "listen address of the write API", func(c *Config, v string) string { c.WriteAddr = v; return addrProblem(v) }},
+		{"read-addr", "SOUQ_READ_ADDR", ":8081", "listen address of the read API", func(c *Config, v string) string { c.ReadAddr = v; return addrProblem(v) }},
+		{"log-format", "SOUQ_LOG_FORMAT", defFormat, "log format: text or json (default text on a terminal, json otherwise)", setLogFormat},
+		{"log-level", "SOUQ_LOG_LEVEL", "info", "log level: debug, info, warn or error", setLogLevel},
+		{"shutdown-timeout", "SOUQ_SHUTDOWN_TIMEOUT", "15s", "how long a shutdown waits for in-flight requests (1ms to 10m)", durationSetter(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Millisecond, 10*time.Minute)},
+		{"ready-timeout", "SOUQ_READY_TIMEOUT", "2s", "how long each readiness check may take (1ms to 1m)", durationSetter(func(c *Config) *time.Duration { return &c.ReadyTimeout }, time.Millisecond, time.Minute)},
+		{"ready-max-lag", "SOUQ_READY_MAX_LAG", "10000", "events a projection may trail the event store and still be ready", setMaxLag},
+	}
+}
+
+// Problem is one thing wrong with the configuration: where the value came
+// from (a flag or a variable), the value, and what is wrong.
+type Problem struct {
+	Source string // "-eventstore" or "SOUQ_EVENTSTORE"
+	Value  string
+	Reason string
+	Unset  bool // the problem is that nothing was given
+}
+
+func (p Problem) String() string {
+	switch {
+	case p.Source == "":
+		return p.Reason
+	case p.Unset:
+		return p.Source + ": " + p.Reason
+	}
+	return fmt.Sprintf("%s=%s: %s", p.Source, quote(p.Value), p.Reason)
+}
+
+// Error lists every problem found; Load returns it as a *Error.
+type Error struct{ Problems []Problem }
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	noun := "problems"
+	if len(e.Problems) == 1 {
+		noun = "problem"
+	}
+	fmt.Fprintf(&b, "souq: %d configuration %s:", len(e.Problems), noun)
+	for _, p := range e.Problems {
+		b.WriteString("\n- ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// ErrHelp is returned when the arguments ask for help (-h, -help).
+var ErrHelp = flag.ErrHelp
+
+// Load parses flags and environment into a Config and validates it. Flags
+// win over variables, variables over defaults. On failure it returns a
+// *Error listing every problem (or ErrHelp).
+func Load(src Source) (Config, error) {
+	getenv := src.Getenv
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	table := settings(src.Terminal)
+	fs := flag.NewFlagSet("souq", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	values := make([]*string, len(table))
+	for i, s := range table {
+		values[i] = fs.String(s.flag, "", s.usage)
+	}
+	var problems []Problem
+	if err := fs.Parse(src.Args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, ErrHelp
+		}
+		problems = append(problems, Problem{Reason: err.Error()})
+	} else if fs.NArg() > 0 {
+		problems = append(problems, Problem{Reason: fmt.Sprintf("unexpected arguments %s", quote(strings.Join(fs.Args(), " ")))})
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+
+	var c Config
+	for i, s := range table {
+		value, source := s.def, ""
+		if v := getenv(s.env); v != "" {
+			value, source = v, s.env
+		}
+		if given[s.flag] {
+			value, source = *values[i], "-"+s.flag
+		}
+		if source == "" {
+			source = s.env + " (default)"
+		}
+		if reason := s.set(&c, value); reason != "" {
+			shown := value
+			if strings.HasSuffix(s.env, "_URL") {
+				shown = redact(value) // a URL may carry a password
+			}
+			problems = append(problems, Problem{Source: source, Value: shown, Reason: reason})
+		}
+	}
+	problems = append(problems, crossProblems(c)...)
+	if len(problems) > 0 {
+		return Config{}, &Error{Problems: problems}
+	}
+	return c, nil
+}
+
+// Usage writes the reference of every setting: flag, variable, default.
+func Usage(w io.Writer, terminal bool) {
+	for _, s := range settings(terminal) {
+		def := s.def
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(w, "  -%s, %s (default %s)\n      %s\n", s.flag, s.env, def, s.usage)
+	}
+}
+
+func crossProblems(c Config) []Problem {
+	var out []Problem
+	switch c.EventStore {
+	case Postgres:
+		if c.PostgresURL == "" {
+			out = append(out, Problem{Source: "SOUQ_POSTGRES_URL", Reason: "required when SOUQ_EVENTSTORE=postgres", Unset: true})
+		}
+	case KurrentDB:
+		if c.KurrentURL == "" {
+			out = append(out, Problem{Source: "SOUQ_KURRENTDB_URL", Reason: "required when SOUQ_EVENTSTORE=kurrentdb", Unset: true})
+		}
+	}
+	if c.WriteAddr != "" && c.WriteAddr == c.ReadAddr && !strings.HasSuffix(c.WriteAddr, ":0") {
+		out = append(out, Problem{Source: "SOUQ_READ_ADDR", Value: c.ReadAddr, Reason: "the write and read APIs cannot listen on the same address"})
+	}
+	return out
+}
+
+func setDataDir(c *Config, v string) string {
+	c.DataDir = v
+	switch {
+	case strings.TrimSpace(v) == "":
+		return "must not be empty"
+	case !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl):
+		return "must be a path without control characters"
+	}
+	return ""
+}
+
+func setEventStore(c *Config, v string) string {
+	kinds := []EventStore{SQLite, Postgres, KurrentDB}
+	if !slices.Contains(kinds, EventStore(v)) {
+		return "must be one of sqlite, postgres, kurrentdb"
+	}
+	c.EventStore = EventStore(v)
+	return ""
+}
+
+func setPostgresURL(c *Config, v string) string {
+	c.PostgresURL = v
+	if v == "" {
+		return "" // required only for the postgres store; checked in crossProblems
+	}
+	return urlProblem(v, []string{"postgres", "postgresql"}, "postgres://user@host:5432/db")
+}
+
+func setKurrentURL(c *Config, v string) string {
+	c.KurrentURL = v
+	if v == "" {
+		return ""
+	}
+	// The schemes the KurrentDB Go client accepts.
+	schemes := []string{"kurrentdb", "kurrentdb+discover", "kurrent", "kurrent+discover", "kdb", "kdb+discover", "esdb", "esdb+discover"}
+	return urlProblem(v, schemes, "kurrentdb://host:2113?tls=false")
+}
+
+func urlProblem(v string, schemes []string, example string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		return "not a URL, want one like " + example
+	}
+	if !slices.Contains(schemes, u.Scheme) {
+		return fmt.Sprintf("scheme must be %s (like %s)", strings.Join(schemes, ", "), example)
+	}
+	if u.Host == "" && u.Query().Get("host") == "" {
+		return "has no host (like " + example + ")"
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "port must be 1 to 65535"
+		}
+	}
+	return ""
+}
+
+func addrProblem(v string) string {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return "must be host:port or :port"
+	}
+	if strings.ContainsFunc(host, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == '/' }) {
+		return "host contains white space, a control character or a slash"
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || port != strconv.Itoa(n) {
+		return "port must be a number from 0 to 65535"
+	}
+	return ""
+}
+
+func setLogFormat(c *Config, v string) string {
+	switch LogFormat(v) {
+	case Text, JSON:
+		c.LogFormat = LogFormat(v)
+		return ""
+	}
+	return "must be text or json"
+}
+
+func setLogLevel(c *Config, v string) string {
+	switch v {
+	case "debug", "info", "warn", "error":
+		c.LogLevel = v
+		return ""
+	}
+	return "must be one of debug, info, warn, error"
+}
+
+func setMaxLag(c *Config, v string) string {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return "must be a whole number of events, 0 or more"
+	}
+	c.ReadyMaxLag = n
+	return ""
+}
+
+func durationSetter(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) string {
+	return func(c *Config, v string) string {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return "must be a duration such as 15s or 500ms"
+		}
+		if d < lo || d > hi {
+			return fmt.Sprintf("must be from %s to %s", lo, hi)
+		}
+		*field(c) = d
+		return ""
+	}
+}
+
+// redact hides the password of a URL; unparsable values are hidden whole
+// past the scheme, since we cannot tell where a password would be.
+func redact(v string) string {
+	if u, err := url.Parse(v); err == nil {
+		return u.Redacted()
+	}
+	if i := strings.Index(v, "://"); i >= 0 {
+		return v[:i+3] + "…"
+	}
+	return "…"
+}
+
+// quote shows a value safely in a message, whatever bytes it holds.
+func quote(s string) string {
+	if len(s) > 80 {
+		s = s[:80] + "…"
+	}
+	return strconv.Quote(strings.ToValidUTF8(s, "\uFFFD"))
+}
