@@ -17,4 +17,13 @@ type Harness struct {
 	Reopen func(t testing.TB, old eventstore.Store) eventstore.Store
 	// Limits the backend enforces; zero means eventstore.DefaultLimits.
 	Limits eventstore.Limits
+
+	// Optional fields; the zero value suits an embedded backend.
+
+	// SharedAll says the store's $all also carries events the suite did
+	// not write (a KurrentDB server shared by every test, with its system
+	// events). The suite then reads $all after the Head it found at the
+	// start of each case, looks only at its own streams there, and checks
+	// Head for growth instead of equality.
+	SharedAll bool
 }
