@@ -330,7 +330,7 @@ func (m Money) Allocate(weights ...int64) ([]Money, error) {
 
 type moneyJSON struct {
 	Amount   json.RawMessage `json:"amount"`
-	Currency Currency    `json:"currency"`
+	Currency Currency        `json:"currency"`
 }
 
 // MarshalJSON writes {"amount":1250,"currency":"AED"}: integer minor units,
