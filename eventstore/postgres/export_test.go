@@ -1,0 +1,18 @@
+package postgres
+
+import "github.com/souq-market/souq/eventstore"
+
+// WithBeforeCommit sets a hook the writer calls after a batch's rows are
+// written at positions first..last and before COMMIT.
+func WithBeforeCommit(o Options, hook func(first, last eventstore.Position)) Options {
+	o.beforeCommit = hook
+	return o
+}
+
+// WithoutCure disables the cure: positions come from a plain sequence and the
+// counter row is neither locked nor moved. Only for the test that proves the
+// cure matters.
+func WithoutCure(o Options) Options {
+	o.noCure = true
+	return o
+}

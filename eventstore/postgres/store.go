@@ -1,0 +1,291 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/souq-market/souq/eventstore"
+)
+
+// Options tune a Store; the zero value is usable.
+type Options struct {
+	// Schema holds the store's tables; default "public".
+	Schema string
+	// Limits bound what one append may carry; zero means eventstore.DefaultLimits.
+	Limits eventstore.Limits
+	// MaxBatch is how many appends the writer commits together at most;
+	// default 256.
+	MaxBatch int
+	// Poll is how often subscribers re-read without a wake-up; default 1s.
+	Poll time.Duration
+	// ReadBatch is how many events a subscriber reads at a time; default 512.
+	ReadBatch int
+	// MaxConns sizes the connection pool; default pgxpool's (max(4, CPUs)).
+	MaxConns int32
+	// Logger receives the listener's reconnects; default slog.Default().
+	Logger *slog.Logger
+
+	// test seams, set only through export_test.go.
+	beforeCommit func(first, last eventstore.Position)
+	noCure       bool // positions from a plain sequence, without the counter lock
+}
+
+func (o *Options) defaults() {
+	if o.Schema == "" {
+		o.Schema = "public"
+	}
+	if o.Limits == (eventstore.Limits{}) {
+		o.Limits = eventstore.DefaultLimits
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 256
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.ReadBatch <= 0 {
+		o.ReadBatch = 512
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Store is the PostgreSQL event store. It is safe for concurrent use.
+type Store struct {
+	opts    Options
+	pool    *pgxpool.Pool
+	sql     statements
+	channel string // NOTIFY channel of this schema
+
+	reqs     chan *request // unbuffered: a send succeeds only when the writer takes it
+	quit     chan struct{} // closed by Close
+	ctx      context.Context
+	cancel   context.CancelFunc
+	writer   sync.WaitGroup
+	listener sync.WaitGroup
+	once     sync.Once
+	signal   eventstore.Signal
+}
+
+var _ eventstore.Store = (*Store)(nil)
+
+// Open connects, creates or migrates the schema, and starts the writer and the
+// listener. connString is a pgx connection string or URL.
+func Open(ctx context.Context, connString string, opts Options) (*Store, error) {
+	opts.defaults()
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore/postgres: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore/postgres: connect: %w", err)
+	}
+	if err := migrate(ctx, pool, opts.Schema); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("eventstore/postgres: migrate schema %q: %w", opts.Schema, err)
+	}
+	s := &Store{
+		opts:    opts,
+		pool:    pool,
+		sql:     newStatements(pgx.Identifier{opts.Schema}.Sanitize()),
+		channel: channelName(opts.Schema),
+		reqs:    make(chan *request),
+		quit:    make(chan struct{}),
+	}
+	if opts.noCure {
+		if _, err := pool.Exec(ctx, s.sql.createSeq); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("eventstore/postgres: %w", err)
+		}
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.writer.Add(1)
+	go s.write()
+	s.listener.Add(1)
+	go s.listen(cfg.ConnConfig)
+	return s, nil
+}
+
+// Close stops taking appends, lets the batch in flight commit, stops the
+// listener and subscriptions, and closes the pool.
+func (s *Store) Close() error {
+	s.once.Do(func() {
+		close(s.quit)
+		s.writer.Wait() // the writer finishes its batch before it sees quit
+		s.cancel()
+		s.listener.Wait()
+		s.pool.Close()
+	})
+	return nil
+}
+
+// Append implements eventstore.Store. The request is validated here, then
+// handed to the writer, which commits it together with whatever other
+// appends are waiting.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (eventstore.AppendResult, error) {
+	if err := s.opts.Limits.ValidateAppend(stream, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	r := &request{stream: stream, expected: expected, events: events, ctx: ctx, done: make(chan struct{})}
+	select {
+	case <-s.quit:
+		return eventstore.AppendResult{}, eventstore.ErrClosed
+	case <-ctx.Done():
+		return eventstore.AppendResult{}, ctx.Err()
+	case s.reqs <- r:
+	}
+	select {
+	case <-r.done:
+		return r.result, r.err
+	case <-ctx.Done():
+		// The append may still commit; a retry with the same event IDs
+		// finds out which.
+		return eventstore.AppendResult{}, ctx.Err()
+	}
+}
+
+// Head implements eventstore.Store: the counter's committed value.
+func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
+	if s.closed() {
+		return 0, eventstore.ErrClosed
+	}
+	var p int64
+	if err := s.pool.QueryRow(ctx, s.sql.head).Scan(&p); err != nil {
+		return 0, fmt.Errorf("eventstore/postgres: head: %w", err)
+	}
+	return eventstore.Position(p), nil
+}
+
+// ReadAll implements eventstore.Store. With the counter lock, every event
+// below a committed one is committed too, so a plain ordered read never
+// returns an event while an earlier one may still appear.
+func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
+	if s.closed() {
+		return nil, eventstore.ErrClosed
+	}
+	if limit <= 0 {
+		limit = s.opts.ReadBatch
+	}
+	if after > math.MaxInt64 {
+		return nil, nil
+	}
+	rows, err := s.pool.Query(ctx, s.sql.readAll, int64(after), limit)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore/postgres: read all: %w", err)
+	}
+	out, err := scanEvents(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore/postgres: read all: %w", err)
+	}
+	return out, nil
+}
+
+// ReadStream implements eventstore.Store.
+func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.ReadStreamOptions) ([]eventstore.RecordedEvent, error) {
+	if err := s.opts.Limits.ValidateStreamID(stream); err != nil {
+		return nil, err
+	}
+	if s.closed() {
+		return nil, eventstore.ErrClosed
+	}
+	from := int64(math.MaxInt64)
+	if opts.From < math.MaxInt64 {
+		from = int64(opts.From)
+	}
+	var limit any // NULL: LIMIT ALL
+	if opts.Limit > 0 {
+		limit = opts.Limit
+	}
+	query := s.sql.readForwards
+	if opts.Direction == eventstore.Backwards {
+		query = s.sql.readBackwards
+	}
+	rows, err := s.pool.Query(ctx, query, stream, from, limit)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore/postgres: read stream: %w", err)
+	}
+	out, err := scanEvents(rows, max(opts.Limit, 0))
+	if err != nil {
+		return nil, fmt.Errorf("eventstore/postgres: read stream: %w", err)
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	// An empty range of an existing stream is not "not found".
+	var exists bool
+	if err := s.pool.QueryRow(ctx, s.sql.streamExists, stream).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("eventstore/postgres: read stream: %w", err)
+	}
+	if !exists {
+		return nil, &eventstore.StreamNotFoundError{Stream: stream}
+	}
+	return out, nil
+}
+
+// Subscribe implements eventstore.Store. It ends with ctx, with handle's
+// error, or with eventstore.ErrClosed when the store closes.
+func (s *Store) Subscribe(ctx context.Context, after eventstore.Position, handle func([]eventstore.RecordedEvent) error) error {
+	if s.closed() {
+		return eventstore.ErrClosed
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := context.AfterFunc(s.ctx, cancel)
+	defer stop()
+	err := eventstore.Follow(ctx, after, eventstore.FollowOptions{BatchSize: s.opts.ReadBatch, Poll: s.opts.Poll},
+		s.ReadAll, s.signal.Wait, handle)
+	if s.ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return eventstore.ErrClosed
+	}
+	return err
+}
+
+func (s *Store) closed() bool {
+	select {
+	case <-s.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// scanEvents reads rows of the columns in statements.columns.
+func scanEvents(rows pgx.Rows, capacity int) ([]eventstore.RecordedEvent, error) {
+	defer rows.Close()
+	out := make([]eventstore.RecordedEvent, 0, min(capacity, 4096))
+	var (
+		pos, rev     int64
+		version      int32
+		data, mdJSON []byte
+	)
+	for rows.Next() {
+		var e eventstore.RecordedEvent
+		if err := rows.Scan(&pos, &e.StreamID, &rev, &e.ID, &e.Type, &version, &data, &mdJSON); err != nil {
+			return nil, err
+		}
+		e.Position = eventstore.Position(pos)
+		e.StreamRevision = uint64(rev)
+		e.SchemaVersion = int(version)
+		e.Data = json.RawMessage(data)
+		if err := json.Unmarshal(mdJSON, &e.Metadata); err != nil {
+			return nil, fmt.Errorf("event at position %d: metadata: %w", pos, err)
+		}
+		data, mdJSON = nil, nil // Scan reuses a non-nil slice; each event keeps its own
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
