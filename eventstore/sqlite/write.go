@@ -1,0 +1,309 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/souq-market/souq/eventstore"
+)
+
+// request is one Append on its way to the writer goroutine. Its rows are
+// encoded by the caller's goroutine, so the single writer spends its time on
+// SQL only and never reads memory the caller may reuse.
+type request struct {
+	ctx      context.Context
+	stream   string
+	expected eventstore.ExpectedRevision
+	events   []eventstore.EventData // ID and Type only, for MatchRetry
+	rows     []row
+	ids      string // JSON array of the event IDs
+	done     chan response
+}
+
+type row struct {
+	data, metadata string
+	schemaVersion  int
+	recordedAt     int64 // unix microseconds
+}
+
+type response struct {
+	res eventstore.AppendResult
+	err error
+}
+
+// Append validates the append, hands it to the writer goroutine and waits
+// for the group commit that contains it. When ctx ends while the append is
+// queued or being committed, Append returns ctx.Err() and the append may or
+// may not be stored: retrying it with the same event IDs is safe.
+func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (eventstore.AppendResult, error) {
+	if err := s.opts.Limits.ValidateAppend(stream, events); err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	req, err := s.newRequest(ctx, stream, expected, events)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	s.mu.RLock()
+	if s.closed.Load() {
+		s.mu.RUnlock()
+		return eventstore.AppendResult{}, eventstore.ErrClosed
+	}
+	select {
+	case s.reqs <- req:
+		s.mu.RUnlock()
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return eventstore.AppendResult{}, ctx.Err()
+	}
+	select {
+	case r := <-req.done:
+		return r.res, r.err
+	case <-ctx.Done():
+		return eventstore.AppendResult{}, ctx.Err()
+	}
+}
+
+func (s *Store) newRequest(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData) (*request, error) {
+	req := &request{
+		ctx: ctx, stream: stream, expected: expected,
+		events: make([]eventstore.EventData, len(events)),
+		rows:   make([]row, len(events)),
+		done:   make(chan response, 1),
+	}
+	now := s.opts.Now().UTC().Truncate(time.Microsecond)
+	ids := make([]string, len(events))
+	var problems []string
+	for i, e := range events {
+		md := e.Metadata
+		if md.RecordedAt.IsZero() {
+			md.RecordedAt = now
+		}
+		mdJSON, err := json.Marshal(md)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("event %d: metadata: %v", i, err))
+			continue
+		}
+		req.events[i] = eventstore.EventData{ID: e.ID, Type: e.Type}
+		req.rows[i] = row{data: string(e.Data), metadata: string(mdJSON), schemaVersion: e.SchemaVersion, recordedAt: md.RecordedAt.UnixMicro()}
+		ids[i] = e.ID
+	}
+	if len(problems) > 0 {
+		return nil, &eventstore.InvalidError{Stream: stream, Problems: problems}
+	}
+	idsJSON, _ := json.Marshal(ids) // strings always marshal
+	req.ids = string(idsJSON)
+	return req, nil
+}
+
+// run is the writer goroutine: it takes every request waiting (up to
+// MaxBatch) and commits them in one transaction, so concurrent appends share
+// one fsync. It returns when Close has closed reqs and the queue is empty.
+func (s *Store) run() {
+	defer close(s.done)
+	batch := make([]*request, 0, s.opts.MaxBatch)
+	for {
+		req, ok := <-s.reqs
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], req)
+	fill:
+		for len(batch) < s.opts.MaxBatch {
+			select {
+			case req, ok := <-s.reqs:
+				if !ok {
+					break fill // closed: commit this batch, then the receive above ends the loop
+				}
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+		clear(batch) // let callers' requests be collected
+	}
+}
+
+// commit writes a batch in one transaction; each request succeeds or fails
+// on its own. A request whose statements fail for a reason of the storage
+// (not a conflict or a retry, which are answers) aborts the transaction; it
+// gets the error and the rest of the batch is tried again without it. When
+// BEGIN or COMMIT fails, every request gets the error and nothing is written.
+func (s *Store) commit(batch []*request) {
+	for len(batch) > 0 {
+		live := batch[:0]
+		for _, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				r.done <- response{err: err} // its caller gave up before anything was written
+				continue
+			}
+			live = append(live, r)
+		}
+		batch = live
+		if len(batch) == 0 {
+			return
+		}
+		answers, culprit, err := s.w.tryBatch(batch)
+		switch {
+		case culprit >= 0:
+			s.log.Error("sqlite: append failed, retrying the rest of its batch", "stream", batch[culprit].stream, "err", err)
+			batch[culprit].done <- response{err: err}
+			batch = append(batch[:culprit], batch[culprit+1:]...)
+			continue
+		case err != nil:
+			s.log.Error("sqlite: group commit failed", "appends", len(batch), "err", err)
+			for _, r := range batch {
+				r.done <- response{err: err}
+			}
+			return
+		}
+		s.txs.Add(1)
+		for i, r := range batch {
+			r.done <- answers[i]
+		}
+		s.signal.Notify()
+		return
+	}
+}
+
+// writer holds the write connection and its prepared statements. Only the
+// writer goroutine (and Open, before it starts) uses it.
+type writer struct {
+	conn                                     *sql.Conn
+	head, revision, existing, insert, upsert *sql.Stmt
+}
+
+func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
+	w := &writer{conn: conn}
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&w.head, "SELECT COALESCE(MAX(position), 0) FROM events"},
+		{&w.revision, "SELECT revision FROM streams WHERE stream_id = ?"},
+		{&w.existing, "SELECT position, stream_id, stream_revision, event_id, type FROM events WHERE event_id IN (SELECT value FROM json_each(?))"},
+		{&w.insert, "INSERT INTO events (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+		{&w.upsert, "INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision"},
+	} {
+		stmt, err := conn.PrepareContext(ctx, p.query)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("prepare %q: %w", p.query, err)
+		}
+		*p.dst = stmt
+	}
+	return w, nil
+}
+
+func (w *writer) close() {
+	for _, s := range []*sql.Stmt{w.head, w.revision, w.existing, w.insert, w.upsert} {
+		if s != nil {
+			_ = s.Close()
+		}
+	}
+}
+
+// tryBatch runs one transaction. It returns one answer per request, or the
+// index of the request whose statements failed (-1 when the failure is the
+// transaction's own), with the error; on error nothing is committed.
+func (w *writer) tryBatch(batch []*request) (answers []response, culprit int, err error) {
+	// The writer's work must not depend on any one caller's context.
+	ctx := context.Background()
+	// IMMEDIATE takes the write lock now, so MAX(position) and the stream
+	// revisions read below cannot change under us, even from another process.
+	if _, err := w.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return nil, -1, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
+		}
+	}()
+	var head int64
+	if err := w.head.QueryRowContext(ctx).Scan(&head); err != nil {
+		return nil, -1, fmt.Errorf("sqlite: read head: %w", err)
+	}
+	answers = make([]response, len(batch))
+	for i, r := range batch {
+		// Earlier requests of this batch are visible to these reads, so
+		// requests in one batch behave exactly like sequential appends.
+		answers[i], err = w.apply(ctx, r, &head)
+		if err != nil {
+			return nil, i, err
+		}
+	}
+	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, -1, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return answers, -1, nil
+}
+
+// apply runs one request inside the batch's transaction. Conflicts and
+// retries are answers; only a failing statement is an error.
+func (w *writer) apply(ctx context.Context, r *request, head *int64) (response, error) {
+	existing, err := w.existingEvents(ctx, r.ids)
+	if err != nil {
+		return response{}, err
+	}
+	if len(existing) > 0 {
+		res, err := eventstore.MatchRetry(r.stream, r.events, existing)
+		return response{res: res, err: err}, nil
+	}
+
+	var current int64
+	exists := true
+	switch err := w.revision.QueryRowContext(ctx, r.stream).Scan(&current); {
+	case errors.Is(err, sql.ErrNoRows):
+		exists = false
+	case err != nil:
+		return response{}, fmt.Errorf("sqlite: read revision of %q: %w", r.stream, err)
+	}
+	if err := r.expected.Check(r.stream, uint64(current), exists); err != nil {
+		return response{err: err}, nil
+	}
+
+	next := int64(0)
+	if exists {
+		next = current + 1
+	}
+	for i, e := range r.events {
+		*head++
+		row := r.rows[i]
+		if _, err := w.insert.ExecContext(ctx, *head, r.stream, next+int64(i), e.ID, e.Type, row.schemaVersion, row.data, row.metadata, row.recordedAt); err != nil {
+			return response{}, fmt.Errorf("sqlite: insert event %s: %w", e.ID, err)
+		}
+	}
+	last := next + int64(len(r.events)) - 1
+	if _, err := w.upsert.ExecContext(ctx, r.stream, last); err != nil {
+		return response{}, fmt.Errorf("sqlite: update stream %q: %w", r.stream, err)
+	}
+	return response{res: eventstore.AppendResult{NextRevision: uint64(last), Position: eventstore.Position(*head)}}, nil
+}
+
+func (w *writer) existingEvents(ctx context.Context, ids string) ([]eventstore.RecordedEvent, error) {
+	rows, err := w.existing.QueryContext(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: look up event ids: %w", err)
+	}
+	defer rows.Close()
+	var out []eventstore.RecordedEvent
+	for rows.Next() {
+		var (
+			e        eventstore.RecordedEvent
+			pos, rev int64
+		)
+		if err := rows.Scan(&pos, &e.StreamID, &rev, &e.ID, &e.Type); err != nil {
+			return nil, fmt.Errorf("sqlite: look up event ids: %w", err)
+		}
+		e.Position, e.StreamRevision = eventstore.Position(pos), uint64(rev)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: look up event ids: %w", err)
+	}
+	return out, nil
+}
