@@ -4,7 +4,8 @@
 // headers, per-server Prometheus metrics, GET /healthz, GET /readyz,
 // GET /metrics and GET /openapi.json built from the registered operations.
 //
-// It may import the standard library, gorilla/mux and the Prometheus client;
+// It may import the standard library, domain (the kernel, for its error
+// kinds), gorilla/mux and the Prometheus client;
 // never eventstore, commands, projections or a driver, because readapi
 // imports it and readapi must stay clear of those. Errors of other layers
 // reach the renderer through Classifiers that writeapi and readapi supply.

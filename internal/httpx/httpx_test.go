@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/souq-market/souq/domain"
 )
 
 // logBuffer collects JSON log lines safely across goroutines.
@@ -342,5 +344,33 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	m := Mismatches(a.Router(), doc)
 	if len(m) != 2 || !strings.Contains(m[0], "/ghost") || !strings.Contains(m[1], "/sneaky") {
 		t.Fatalf("want both mismatches reported, got %v", m)
+	}
+}
+
+func TestDomainErrors(t *testing.T) {
+	tests := []struct {
+		kind   domain.Kind
+		status int
+	}{
+		{domain.Invalid, 422}, {domain.NotFound, 404}, {domain.Conflict, 409}, {domain.Forbidden, 403},
+		{domain.Unauthenticated, 401}, {domain.Precondition, 412}, {domain.RateLimited, 429},
+		{domain.Unavailable, 503}, {domain.Internal, 500}, {domain.Kind(99), 500},
+	}
+	for _, tt := range tests {
+		err := fmt.Errorf("reserve: %w", &domain.Error{Kind: tt.kind, Code: "inventory.insufficient_stock", Message: "only 2 left",
+			Problems: []domain.Problem{{Field: "quantity", Code: "too_many", Message: "at most 2"}}})
+		e := NewRenderer(Domain).Classify(err)
+		if e.Kind.Status() != tt.status || e.Code != "inventory.insufficient_stock" {
+			t.Errorf("%v: got %s %q, want status %d", tt.kind, e.Kind, e.Code, tt.status)
+		}
+		if tt.status == 500 && e.Detail != "" {
+			t.Errorf("%v: internal message must stay in the log, got detail %q", tt.kind, e.Detail)
+		}
+		if tt.status == 422 && e.Extensions["problems"] == nil {
+			t.Errorf("field problems not passed on")
+		}
+	}
+	if NewRenderer(Domain).Classify(errors.New("x")).Kind != KindInternal {
+		t.Error("a plain error must be internal")
 	}
 }
