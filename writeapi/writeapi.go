@@ -1,0 +1,75 @@
+package writeapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/internal/httpx"
+)
+
+// Deps are what the write API needs; cmd/souq builds them.
+type Deps struct {
+	Store    eventstore.Store
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // this server's own
+	// Checks are extra readiness checks; the event store's is always added.
+	Checks       []httpx.Check
+	ReadyTimeout time.Duration
+	Version      string
+}
+
+// New builds the write API.
+func New(d Deps) (*httpx.API, error) {
+	if d.Store == nil {
+		return nil, errors.New("writeapi: no event store")
+	}
+	checks := append([]httpx.Check{{Name: "eventstore", Fn: func(ctx context.Context) error {
+		_, err := d.Store.Head(ctx)
+		return err
+	}}}, d.Checks...)
+	api, err := httpx.New(httpx.Options{
+		Name: "write", Title: "souq write API", Version: d.Version,
+		Logger: d.Logger, Registry: d.Registry, Checks: checks, ReadyTimeout: d.ReadyTimeout,
+		Classifiers: []httpx.Classifier{httpx.Domain, Classify},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("writeapi: %w", err)
+	}
+	return api, nil
+}
+
+// Classify shows event-store errors to clients. A conflict and a reused
+// event ID are the client's race or mistake (409); an append the store
+// refused as invalid is 422; a missing stream 404; a closed store is a
+// server going away (503).
+func Classify(err error) *httpx.Error {
+	var (
+		conflict *eventstore.ConflictError
+		invalid  *eventstore.InvalidError
+	)
+	switch {
+	case errors.As(err, &conflict):
+		return &httpx.Error{Kind: httpx.KindConflict, Code: "eventstore.conflict",
+			Detail: fmt.Sprintf("expected %s, the stream has moved on; reload and retry", conflict.Expected)}
+	case errors.Is(err, eventstore.ErrConflict):
+		return &httpx.Error{Kind: httpx.KindConflict, Code: "eventstore.conflict", Detail: "the stream has moved on; reload and retry"}
+	case errors.Is(err, eventstore.ErrIDReuse):
+		return &httpx.Error{Kind: httpx.KindConflict, Code: "eventstore.id_reused", Detail: "an event ID of this request is already used by another event"}
+	case errors.As(err, &invalid):
+		return &httpx.Error{Kind: httpx.KindUnprocessable, Code: "eventstore.invalid", Detail: fmt.Sprintf("%d problems", len(invalid.Problems)),
+			Extensions: map[string]any{"problems": invalid.Problems}}
+	case errors.Is(err, eventstore.ErrInvalid):
+		return &httpx.Error{Kind: httpx.KindUnprocessable, Code: "eventstore.invalid"}
+	case errors.Is(err, eventstore.ErrStreamNotFound):
+		return &httpx.Error{Kind: httpx.KindNotFound, Code: "eventstore.stream_not_found", Detail: "no such stream"}
+	case errors.Is(err, eventstore.ErrClosed):
+		return &httpx.Error{Kind: httpx.KindUnavailable, Code: "eventstore.closed", Detail: "the server is shutting down; retry elsewhere"}
+	}
+	return nil
+}
