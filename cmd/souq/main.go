@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/souq-market/souq/internal/config"
+)
+
+func main() {
+	env := environment{
+		args: os.Args[1:], getenv: os.Getenv, stdout: os.Stdout, stderr: os.Stderr,
+		terminal: isTerminal(os.Stderr),
+	}
+	os.Exit(run(context.Background(), env))
+}
+
+// environment is everything run takes from the process, so tests can run it
+// in-process.
+type environment struct {
+	args           []string
+	getenv         func(string) string
+	stdout, stderr io.Writer
+	terminal       bool // stderr is a terminal: text logs by default
+}
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // failed while running
+	exitUsage   = 2 // bad command line or configuration
+)
+
+const usage = `souq: an event-sourced commerce engine
+
+Usage:
+  souq serve    [flags]   run every role in one process (write and read APIs)
+  souq write    [flags]   run the write API only
+  souq read     [flags]   run the read API only
+  souq version            print version, commit and Go version
+  souq help               print this help
+
+Flags and environment variables (flags win):
+`
+
+func run(ctx context.Context, env environment) int {
+	if len(env.args) == 0 {
+		printHelp(env.stderr, env.terminal)
+		return exitUsage
+	}
+	cmd, args := env.args[0], env.args[1:]
+	switch cmd {
+	case "serve", "write", "read":
+		return runServer(ctx, env, cmd, args)
+	case "version", "-version", "--version":
+		fmt.Fprintln(env.stdout, versionLine())
+		return exitOK
+	case "help", "-h", "-help", "--help":
+		printHelp(env.stdout, env.terminal)
+		return exitOK
+	}
+	fmt.Fprintf(env.stderr, "souq: unknown command %q\n\n", cmd)
+	printHelp(env.stderr, env.terminal)
+	return exitUsage
+}
+
+func printHelp(w io.Writer, terminal bool) {
+	fmt.Fprint(w, usage)
+	config.Usage(w, terminal)
+}
+
+func runServer(ctx context.Context, env environment, role string, args []string) int {
+	cfg, err := config.Load(config.Source{Args: args, Getenv: env.getenv, Terminal: env.terminal})
+	if err == config.ErrHelp {
+		printHelp(env.stdout, env.terminal)
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintln(env.stderr, err)
+		return exitUsage
+	}
+	logger := newLogger(env.stderr, cfg)
+	roles := map[string][]string{"serve": {"write", "read"}, "write": {"write"}, "read": {"read"}}[role]
+	if err := serve(ctx, cfg, logger, roles); err != nil {
+		logger.Error("souq stopped with an error", slog.String("error", err.Error()))
+		return exitFailure
+	}
+	return exitOK
+}
+
+func newLogger(w io.Writer, cfg config.Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel)) // validated by config
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == config.Text {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// buildVersion reads what the Go toolchain stamped into the binary: the
+// module version (a tag for `go install …@v1.2.3`, "(devel)" for a build
+// from a checkout) and the VCS revision when built with -buildvcs.
+func buildVersion() (version, commit, goVersion string) {
+	version, commit, goVersion = "(devel)", "unknown", "unknown"
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version, commit, goVersion
+	}
+	goVersion = info.GoVersion
+	if info.Main.Version != "" {
+		version = info.Main.Version
+	}
+	dirty := false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if dirty && commit != "unknown" {
+		commit += "-dirty"
+	}
+	return version, commit, goVersion
+}
+
+func versionLine() string {
+	v, c, g := buildVersion()
+	return strings.Join([]string{"souq", v, "commit " + c, g}, " ")
+}

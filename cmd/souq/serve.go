@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/internal/config"
+	"github.com/souq-market/souq/internal/httpx"
+	"github.com/souq-market/souq/readapi"
+	"github.com/souq-market/souq/writeapi"
+)
+
+// server is one listening API.
+type server struct {
+	name string
+	http *http.Server
+	ln   net.Listener
+}
+
+// serve runs the given roles until SIGINT or SIGTERM, then drains in-flight
+// requests within the shutdown timeout and closes the store.
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []string) (err error) {
+	started := time.Now()
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	version, commit, _ := buildVersion()
+	logger.Info("starting souq", slog.Any("roles", roles), slog.String("version", version), slog.String("commit", commit),
+		slog.String("eventstore", string(cfg.EventStore)), slog.String("data_dir", cfg.DataDir))
+
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create the data dir: %w", err)
+	}
+	store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := store.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close the event store: %w", cerr))
+		} else {
+			logger.Info("event store closed")
+		}
+	}()
+
+	servers, err := buildServers(cfg, logger, store, version, roles)
+	if err != nil {
+		return err
+	}
+	serveErr := make(chan error, len(servers))
+	for _, s := range servers {
+		logger.Info("listening", slog.String("api", s.name), slog.String("addr", s.ln.Addr().String()))
+		go func() {
+			if err := s.http.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+				serveErr <- fmt.Errorf("%s api: %w", s.name, err)
+			}
+		}()
+	}
+	logger.Info("souq ready", slog.Duration("startup", time.Since(started)))
+
+	select {
+	case <-ctx.Done():
+		stop() // a second signal now kills at once, as an operator expects
+		logger.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
+	case err = <-serveErr:
+		logger.Error("a server failed; shutting down", slog.String("error", err.Error()))
+	}
+	return errors.Join(err, shutdown(cfg.ShutdownTimeout, logger, servers))
+}
+
+// buildServers listens first, so a taken port fails the start before
+// anything is served, and closes what it opened if a later step fails.
+func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, version string, roles []string) ([]server, error) {
+	storeCheck := httpx.Check{Name: "eventstore", Fn: func(ctx context.Context) error {
+		_, err := store.Head(ctx)
+		return err
+	}}
+	var out []server
+	fail := func(err error) ([]server, error) {
+		for _, s := range out {
+			_ = s.ln.Close()
+		}
+		return nil, err
+	}
+	for _, role := range roles {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		var (
+			api  *httpx.API
+			addr string
+			err  error
+		)
+		switch role {
+		case "write":
+			addr = cfg.WriteAddr
+			api, err = writeapi.New(writeapi.Deps{Store: store, Logger: logger, Registry: reg, ReadyTimeout: cfg.ReadyTimeout, Version: version})
+		case "read":
+			// Until projections exist (issue 4) the read side is ready when
+			// the event store it will project from answers.
+			addr = cfg.ReadAddr
+			api, err = readapi.New(readapi.Deps{Logger: logger, Registry: reg, Checks: []httpx.Check{storeCheck}, ReadyTimeout: cfg.ReadyTimeout, Version: version})
+		default:
+			err = fmt.Errorf("unknown role %q", role)
+		}
+		if err != nil {
+			return fail(err)
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fail(fmt.Errorf("%s api: %w", role, err))
+		}
+		out = append(out, server{name: role, ln: ln, http: &http.Server{
+			Handler:           api.Handler(),
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      60 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(logger.With(slog.String("api", role)).Handler(), slog.LevelWarn),
+		}})
+	}
+	return out, nil
+}
+
+// shutdown stops accepting, waits for in-flight requests up to the timeout,
+// then cuts what is left.
+func shutdown(timeout time.Duration, logger *slog.Logger, servers []server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, s := range servers {
+		wg.Go(func() {
+			err := s.http.Shutdown(ctx)
+			if errors.Is(err, context.DeadlineExceeded) {
+				_ = s.http.Close()
+				err = fmt.Errorf("%s api: requests still running after %s were cut", s.name, timeout)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			} else {
+				logger.Info("drained", slog.String("api", s.name))
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/souq-market/souq/internal/config"
+)
+
+// TestServeEndToEnd builds the binary, starts `souq serve` with nothing
+// configured but random ports, in an empty directory, checks every shared
+// endpoint of both APIs, then sends SIGTERM and expects a clean exit.
+func TestServeEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "souq")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+
+	cmd := exec.Command(bin, "serve")
+	cmd.Dir = dir // so the default ./data lands in the temp dir
+	cmd.Env = append(os.Environ(),
+		"SOUQ_WRITE_ADDR=127.0.0.1:0", "SOUQ_READ_ADDR=127.0.0.1:0", "SOUQ_SHUTDOWN_TIMEOUT=5s",
+		"SOUQ_LOG_FORMAT=json", "SOUQ_DATA_DIR=", "SOUQ_EVENTSTORE=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	// Read the log as it comes: the listen addresses, then everything.
+	var (
+		mu    sync.Mutex
+		lines []map[string]any
+	)
+	addrs := map[string]string{}
+	ready := make(chan struct{})
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+				t.Errorf("log line is not JSON: %q", sc.Text())
+				continue
+			}
+			mu.Lock()
+			lines = append(lines, m)
+			if m["msg"] == "listening" {
+				addrs[m["api"].(string)] = m["addr"].(string)
+			}
+			if m["msg"] == "souq ready" {
+				close(ready)
+			}
+			mu.Unlock()
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("souq serve did not report ready within 10s")
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("start took %s, the promise is under 2s", took)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "events.db")); err != nil {
+		t.Errorf("the default data dir and SQLite file were not created: %v", err)
+	}
+
+	mu.Lock()
+	write, read := addrs["write"], addrs["read"]
+	mu.Unlock()
+	requests := 0
+	for _, base := range []string{write, read} {
+		for path, want := range map[string]string{
+			"/healthz":      `"alive"`,
+			"/readyz":       `"eventstore":"ok"`,
+			"/metrics":      "souq_http_requests_in_flight",
+			"/openapi.json": `"openapi":"3.1.0"`,
+		} {
+			status, body := httpGet(t, "http://"+base+path)
+			requests++
+			if status != 200 || !strings.Contains(body, want) {
+				t.Errorf("GET %s%s: %d, want 200 containing %s; body %.300s", base, path, status, want, body)
+			}
+		}
+		status, body := httpGet(t, "http://"+base+"/no/such/route")
+		requests++
+		if status != 404 || !strings.Contains(body, `"error_id"`) {
+			t.Errorf("404 is not a problem: %d %s", status, body)
+		}
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { <-readDone; exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(6 * time.Second):
+		t.Fatal("no exit within the 5s shutdown timeout after SIGTERM")
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	var requestLines int
+	var closed bool
+	for _, l := range lines {
+		switch l["msg"] {
+		case "request":
+			requestLines++
+			if l["request_id"] == "" || l["route"] == nil {
+				t.Errorf("request line without id or route: %v", l)
+			}
+		case "event store closed":
+			closed = true
+		}
+	}
+	if requestLines != requests {
+		t.Errorf("%d request log lines for %d requests", requestLines, requests)
+	}
+	if !closed {
+		t.Error("the event store was not closed on shutdown")
+	}
+}
+
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func runIn(t *testing.T, args []string, env map[string]string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), environment{
+		args: args, getenv: func(k string) string { return env[k] }, stdout: &stdout, stderr: &stderr,
+	})
+	return code, stdout.String(), stderr.String()
+}
+
+func TestBadConfigurationListsEveryProblem(t *testing.T) {
+	code, _, stderr := runIn(t, []string{"serve", "-read-addr", ":70000"}, map[string]string{
+		"SOUQ_EVENTSTORE": "mysql", "SOUQ_SHUTDOWN_TIMEOUT": "soon",
+	})
+	if code != exitUsage {
+		t.Fatalf("exit %d, want %d", code, exitUsage)
+	}
+	for _, want := range []string{"3 configuration problems", `SOUQ_EVENTSTORE="mysql"`, `-read-addr=":70000"`, `SOUQ_SHUTDOWN_TIMEOUT="soon"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestCommands(t *testing.T) {
+	if code, out, _ := runIn(t, []string{"version"}, nil); code != 0 || !strings.HasPrefix(out, "souq ") || !strings.Contains(out, "go1.") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, out, _ := runIn(t, []string{"help"}, nil); code != 0 || !strings.Contains(out, "SOUQ_POSTGRES_URL") || !strings.Contains(out, "souq serve") {
+		t.Errorf("help: %d %q", code, out)
+	}
+	if code, _, errOut := runIn(t, []string{"frobnicate"}, nil); code != exitUsage || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: %d %q", code, errOut)
+	}
+	if code, _, _ := runIn(t, nil, nil); code != exitUsage {
+		t.Errorf("no command: %d", code)
+	}
+}
+
+func TestTakenPortFailsTheStart(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	code, _, stderr := runIn(t, []string{"write"}, map[string]string{
+		"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_WRITE_ADDR": ln.Addr().String(), "SOUQ_LOG_FORMAT": "json",
+	})
+	if code != exitFailure || !strings.Contains(stderr, "address already in use") {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+}
+
+func TestUnavailableStoreFailsTheStart(t *testing.T) {
+	code, _, stderr := runIn(t, []string{"serve"}, map[string]string{
+		"SOUQ_EVENTSTORE": "kurrentdb", "SOUQ_KURRENTDB_URL": "kurrentdb://127.0.0.1:1?tls=false",
+		"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_LOG_FORMAT": "json",
+		"SOUQ_WRITE_ADDR": "127.0.0.1:0", "SOUQ_READ_ADDR": "127.0.0.1:0",
+	})
+	if code != exitFailure || !strings.Contains(stderr, "kurrentdb") {
+		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+}
+
+// TestShutdownDrainsThenCuts: a request in flight when shutdown begins
+// finishes if it fits in the timeout; one that does not is cut and reported.
+func TestShutdownDrainsThenCuts(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		handler   time.Duration
+		timeout   time.Duration
+		wantError bool
+	}{
+		{"drained", 300 * time.Millisecond, 3 * time.Second, false},
+		{"cut", 3 * time.Second, 200 * time.Millisecond, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			started := make(chan struct{})
+			srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				close(started)
+				select {
+				case <-time.After(tt.handler):
+					_, _ = io.WriteString(w, "done")
+				case <-r.Context().Done():
+				}
+			})}
+			go func() { _ = srv.Serve(ln) }()
+			type result struct {
+				status int
+				err    error
+			}
+			got := make(chan result, 1)
+			go func() {
+				resp, err := http.Get("http://" + ln.Addr().String())
+				if err != nil {
+					got <- result{err: err}
+					return
+				}
+				_, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+				got <- result{status: resp.StatusCode, err: err}
+			}()
+			<-started
+			begin := time.Now()
+			err = shutdown(tt.timeout, slog.New(slog.DiscardHandler), []server{{name: "test", http: srv, ln: ln}})
+			if took := time.Since(begin); took > tt.timeout+time.Second {
+				t.Fatalf("shutdown took %s with a %s timeout", took, tt.timeout)
+			}
+			r := <-got
+			if tt.wantError {
+				if err == nil || r.err == nil {
+					t.Fatalf("want the request cut and reported: shutdown %v, request %+v", err, r)
+				}
+				return
+			}
+			if err != nil || r.err != nil || r.status != 200 {
+				t.Fatalf("want the in-flight request drained: shutdown %v, request %+v", err, r)
+			}
+		})
+	}
+}
+
+func TestConfigDefaultsAreZeroSetup(t *testing.T) {
+	cfg, err := config.Load(config.Source{})
+	if err != nil || cfg.EventStore != config.SQLite || cfg.DataDir != "./data" {
+		t.Fatalf("the default must be the embedded store in ./data: %+v %v", cfg, err)
+	}
+}
