@@ -64,7 +64,8 @@
 //     (NoStream, or Revision(last)). Whatever the caller asked, the write is
 //     therefore conditional on nothing having changed since step 2. A
 //     WrongExpectedVersion answer means another writer got in between: go back
-//     to step 2 (at most Options.MaxAttempts times).
+//     to step 2 (at most Options.MaxAttempts times, so an Any append to a
+//     stream many writers hammer at once can give up with an error).
 //  5. Read back the append's last event for its exact $all position (and to
 //     confirm it carries our ID), rather than trusting the write result's
 //     position fields, whose meaning for multi-event appends the client does
@@ -77,8 +78,9 @@
 // across streams. KurrentDB keeps no index of event IDs, so an append that
 // reuses an ID stored in another stream is written, where the SQL backends
 // refuse it with ErrIDReuse. (KurrentDB 25.1's multi-stream append could fix
-// this by claiming a "souq-id-<uuid>" stream per event in the same atomic
-// append; not done, see the package README in the report.)
+// this by claiming a "souq-id-<uuid>" stream per event, expected NoStream, in
+// the same atomic append; not done: it doubles the events written and needs a
+// 25.1 server.)
 //
 // # Errors
 //
