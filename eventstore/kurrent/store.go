@@ -184,7 +184,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		if exists {
 			from = last + 1
 		}
-		raw, err := s.readRaw(ctx, name, kurrentdb.Forwards, kurrentdb.Revision(from), math.MaxInt64) // "all"; the server counts in a signed 64-bit integer
+		raw, err := s.readRaw(ctx, name, kurrentdb.Forwards, kurrentdb.Revision(from), math.MaxInt64) // "all", kept in signed 64-bit range in case the server casts the count
 		if err != nil && !missing(code(err)) {
 			return eventstore.AppendResult{}, translate(ctx, "append", stream, err)
 		}
@@ -273,7 +273,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	}
 	defer s.inflight.Done()
 
-	count := uint64(math.MaxInt64) // "all"; the server counts in a signed 64-bit integer
+	count := uint64(math.MaxInt64) // "all", kept in signed 64-bit range in case the server casts the count
 	if opts.Limit > 0 {
 		count = uint64(opts.Limit)
 	}
