@@ -43,7 +43,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("create the data dir: %w", err)
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,7 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/souq-market/souq/internal/config"
+	"github.com/souq-market/souq/internal/testenv"
 )
 
 // TestServeEndToEnd builds the binary, starts `souq serve` with nothing
@@ -216,14 +220,115 @@ func TestTakenPortFailsTheStart(t *testing.T) {
 	}
 }
 
-func TestUnavailableStoreFailsTheStart(t *testing.T) {
-	code, _, stderr := runIn(t, []string{"serve"}, map[string]string{
+// syncBuffer is a log sink a test reads while the server writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startInProcess runs `souq <args>` in this process and returns the listen
+// address of each API once it reports ready, and a stop function that
+// cancels it and returns its exit code.
+func startInProcess(t *testing.T, args []string, env map[string]string) (map[string]string, func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	codes := make(chan int, 1)
+	go func() {
+		codes <- run(ctx, environment{args: args, getenv: func(k string) string { return env[k] }, stdout: io.Discard, stderr: logs})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		addrs := map[string]string{}
+		ready := false
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var m map[string]any
+			if json.Unmarshal([]byte(line), &m) != nil {
+				continue
+			}
+			if m["msg"] == "listening" {
+				addrs[m["api"].(string)] = m["addr"].(string)
+			}
+			ready = ready || m["msg"] == "souq ready"
+		}
+		if ready {
+			return addrs, func() int { cancel(); return <-codes }
+		}
+		select {
+		case code := <-codes:
+			cancel()
+			t.Fatalf("souq exited with %d before ready:\n%s", code, logs)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("not ready within 10s:\n%s", logs)
+		}
+	}
+}
+
+// TestUnreachableStoreIsNotReady: KurrentDB's client dials lazily, so souq
+// starts and /readyz, not the start, reports the store; /healthz stays up.
+func TestUnreachableStoreIsNotReady(t *testing.T) {
+	addrs, stop := startInProcess(t, []string{"serve"}, map[string]string{
 		"SOUQ_EVENTSTORE": "kurrentdb", "SOUQ_KURRENTDB_URL": "kurrentdb://127.0.0.1:1?tls=false",
-		"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_LOG_FORMAT": "json",
+		"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_LOG_FORMAT": "json", "SOUQ_READY_TIMEOUT": "500ms",
 		"SOUQ_WRITE_ADDR": "127.0.0.1:0", "SOUQ_READ_ADDR": "127.0.0.1:0",
 	})
-	if code != exitFailure || !strings.Contains(stderr, "kurrentdb") {
-		t.Fatalf("exit %d, stderr %s", code, stderr)
+	for _, api := range []string{"write", "read"} {
+		if status, _ := httpGet(t, "http://"+addrs[api]+"/healthz"); status != 200 {
+			t.Errorf("%s /healthz: %d", api, status)
+		}
+		status, body := httpGet(t, "http://"+addrs[api]+"/readyz")
+		if status != 503 || !strings.Contains(body, `"eventstore"`) || !strings.Contains(body, "readiness.failed") {
+			t.Errorf("%s /readyz: %d %s", api, status, body)
+		}
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit %d", code)
+	}
+}
+
+// TestServePostgres runs the write role on the real PostgreSQL, in a schema
+// of its own that it drops afterwards.
+func TestServePostgres(t *testing.T) {
+	url := testenv.URL(t, testenv.Postgres)
+	schema := fmt.Sprintf("souq_cmd_%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Errorf("drop schema: %v", err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+	})
+	addrs, stop := startInProcess(t, []string{"write", "-write-addr", "127.0.0.1:0"}, map[string]string{
+		"SOUQ_EVENTSTORE": "postgres", "SOUQ_POSTGRES_URL": url, "SOUQ_POSTGRES_SCHEMA": schema,
+		"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_LOG_FORMAT": "json",
+	})
+	if status, body := httpGet(t, "http://"+addrs["write"]+"/readyz"); status != 200 {
+		t.Errorf("/readyz on postgres: %d %s", status, body)
+	}
+	if _, ok := addrs["read"]; ok {
+		t.Error("the write role also started the read API")
+	}
+	if code := stop(); code != exitOK {
+		t.Fatalf("exit %d", code)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,11 +39,14 @@ type Config struct {
 	DataDir     string
 	EventStore  EventStore
 	PostgresURL string
-	KurrentURL  string
-	WriteAddr   string
-	ReadAddr    string
-	LogFormat   LogFormat
-	LogLevel    string // debug, info, warn or error
+	// PostgresSchema holds the event store's tables, so several deployments
+	// (or tests) can share one database.
+	PostgresSchema string
+	KurrentURL     string
+	WriteAddr      string
+	ReadAddr       string
+	LogFormat      LogFormat
+	LogLevel       string // debug, info, warn or error
 	// ShutdownTimeout bounds the drain of in-flight requests on SIGTERM.
 	ShutdownTimeout time.Duration
 	// ReadyTimeout bounds each readiness check of GET /readyz.
@@ -78,6 +82,7 @@ func settings(terminal bool) []setting {
 		{"data-dir", "SOUQ_DATA_DIR", "./data", "directory for the embedded stores (SQLite event store, later indexes and blobs)", setDataDir},
 		{"eventstore", "SOUQ_EVENTSTORE", string(SQLite), "event store backend: sqlite, postgres or kurrentdb", setEventStore},
 		{"postgres-url", "SOUQ_POSTGRES_URL", "", "PostgreSQL URL, required when the event store is postgres (postgres://user@host:5432/db)", setPostgresURL},
+		{"postgres-schema", "SOUQ_POSTGRES_SCHEMA", "public", "PostgreSQL schema of the event store's tables (created if missing)", setPostgresSchema},
 		{"kurrentdb-url", "SOUQ_KURRENTDB_URL", "", "KurrentDB URL, required when the event store is kurrentdb (kurrentdb://host:2113?tls=false)", setKurrentURL},
 		{"write-addr", "SOUQ_WRITE_ADDR", ":8080", "listen address of the write API", func(c *Config, v string) string { c.WriteAddr = v; return addrProblem(v) }},
 		{"read-addr", "SOUQ_READ_ADDR", ":8081", "listen address of the read API", func(c *Config, v string) string { c.ReadAddr = v; return addrProblem(v) }},
@@ -238,6 +243,17 @@ func setPostgresURL(c *Config, v string) string {
 	}
 	return urlProblem(v, []string{"postgres", "postgresql"}, "postgres://user@host:5432/db")
 }
+
+func setPostgresSchema(c *Config, v string) string {
+	c.PostgresSchema = v
+	if !schemaPattern.MatchString(v) {
+		return "must be a lower-case identifier of at most 63 bytes (letters, digits, _)"
+	}
+	return ""
+}
+
+// schemaPattern keeps the schema a plain identifier, so it never needs quoting.
+var schemaPattern = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 
 func setKurrentURL(c *Config, v string) string {
 	c.KurrentURL = v

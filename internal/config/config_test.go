@@ -17,7 +17,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		DataDir: "./data", EventStore: SQLite, WriteAddr: ":8080", ReadAddr: ":8081",
+		DataDir: "./data", EventStore: SQLite, PostgresSchema: "public", WriteAddr: ":8080", ReadAddr: ":8081",
 		LogFormat: JSON, LogLevel: "info", ShutdownTimeout: 15 * time.Second,
 		ReadyTimeout: 2 * time.Second, ReadyMaxLag: 10000,
 	}
@@ -88,6 +88,8 @@ func TestHostileValues(t *testing.T) {
 		{"postgres url wrong scheme", nil, map[string]string{"SOUQ_POSTGRES_URL": "mysql://db/souq"}, "scheme must be"},
 		{"postgres url no host", nil, map[string]string{"SOUQ_POSTGRES_URL": "postgres:///souq"}, "has no host"},
 		{"postgres url bad port", nil, map[string]string{"SOUQ_POSTGRES_URL": "postgres://db:70000/souq"}, "port must be 1 to 65535"},
+		{"schema injection", nil, map[string]string{"SOUQ_POSTGRES_SCHEMA": "public; drop table x"}, "identifier"},
+		{"schema empty flag", []string{"-postgres-schema="}, nil, "identifier"},
 		{"kurrent url http", nil, map[string]string{"SOUQ_KURRENTDB_URL": "http://kdb:2113"}, "scheme must be"},
 		{"addr without port", nil, map[string]string{"SOUQ_READ_ADDR": "localhost"}, "host:port"},
 		{"addr negative port", nil, map[string]string{"SOUQ_READ_ADDR": ":-1"}, "port must be"},
