@@ -42,6 +42,8 @@ Usage:
   souq serve    [flags]   run every role in one process (write and read APIs)
   souq write    [flags]   run the write API only
   souq read     [flags]   run the read API only
+  souq health   [url]     exit 0 when url answers 200 (default http://127.0.0.1:8080/healthz);
+                          the container health check, as the runtime image has no shell
   souq version            print version, commit and Go version
   souq help               print this help
 
@@ -57,6 +59,8 @@ func run(ctx context.Context, env environment) int {
 	switch cmd {
 	case "serve", "write", "read":
 		return runServer(ctx, env, cmd, args)
+	case "health":
+		return health(ctx, env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.stdout, versionLine())
 		return exitOK

@@ -400,3 +400,29 @@ func TestConfigDefaultsAreZeroSetup(t *testing.T) {
 		t.Fatalf("the default must be the embedded store in ./data: %+v %v", cfg, err)
 	}
 }
+
+func TestHealthProbe(t *testing.T) {
+	ok := httptestServer(t, 200)
+	bad := httptestServer(t, 503)
+	if code, _, errOut := runIn(t, []string{"health", ok}, nil); code != exitOK {
+		t.Errorf("healthy: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runIn(t, []string{"health", bad}, nil); code != exitFailure || !strings.Contains(errOut, "503") {
+		t.Errorf("unhealthy: exit %d %s", code, errOut)
+	}
+	if code, _, _ := runIn(t, []string{"health", "http://127.0.0.1:1/healthz"}, nil); code != exitFailure {
+		t.Errorf("unreachable: exit %d", code)
+	}
+}
+
+func httptestServer(t *testing.T, status int) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(status) })}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return "http://" + ln.Addr().String() + "/healthz"
+}
