@@ -223,6 +223,18 @@ func (m Money) Cmp(o Money) (int, error) {
 	return 0, nil
 }
 
+// Times returns m × n exactly (a unit price times a quantity).
+func (m Money) Times(n int64) (Money, error) {
+	if !m.Valid() {
+		return Money{}, Errorf(Invalid, CodeUnknownCurrency, "money without a currency")
+	}
+	p := m.amount * n
+	if n != 0 && (p/n != m.amount || (m.amount == -1 && n == math.MinInt64) || (n == -1 && m.amount == math.MinInt64)) {
+		return Money{}, Errorf(Invalid, CodeOverflow, "%v × %d overflows", m, n)
+	}
+	return Money{amount: p, currency: m.currency}, nil
+}
+
 // Sum adds amounts in c; an empty list is zero of c.
 func Sum(c Currency, ms ...Money) (Money, error) {
 	total, err := Zero(c)

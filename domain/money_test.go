@@ -132,6 +132,17 @@ func TestArithmetic(t *testing.T) {
 	}
 }
 
+func TestTimes(t *testing.T) {
+	if p, err := money(t, 1250, domain.AED).Times(3); err != nil || p.Amount() != 3750 {
+		t.Fatalf("%v %v", p, err)
+	}
+	for _, tc := range [][2]int64{{math.MaxInt64, 2}, {math.MinInt64, -1}, {-1, math.MinInt64}, {1 << 32, 1 << 31}} {
+		if _, err := money(t, tc[0], domain.AED).Times(tc[1]); domain.CodeOf(err) != domain.CodeOverflow {
+			t.Errorf("%d × %d: %v", tc[0], tc[1], err)
+		}
+	}
+}
+
 func TestMulRateRoundsHalfAwayFromZero(t *testing.T) {
 	for _, tc := range []struct {
 		amount, bp, want int64
