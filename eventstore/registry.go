@@ -43,7 +43,20 @@ func NewRegistry() *Registry {
 // version, with one upcaster for every older version. Mistakes here are
 // programming errors found at start-up, so they panic with a clear message.
 func Register[T any](r *Registry, name string, version int, steps ...UpcastStep) {
-	t := reflect.TypeFor[T]()
+	r.register(reflect.TypeFor[T](), name, version, steps)
+}
+
+// RegisterValue is Register for a type known by one of its values, for
+// packages that list their event types as values. The wire name is still
+// given explicitly, never derived from the Go type.
+func (r *Registry) RegisterValue(sample any, name string, version int, steps ...UpcastStep) {
+	if sample == nil {
+		panic(fmt.Sprintf("eventstore: register %q: nil sample", name))
+	}
+	r.register(reflect.TypeOf(sample), name, version, steps)
+}
+
+func (r *Registry) register(t reflect.Type, name string, version int, steps []UpcastStep) {
 	switch {
 	case !eventTypePattern.MatchString(name) || len(name) > maxEventTypeBytes:
 		panic(fmt.Sprintf("eventstore: register %v: %q is not a wire name like \"order.placed\"", t, name))
