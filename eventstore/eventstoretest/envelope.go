@@ -36,9 +36,16 @@ func (s suite) testEnvelope(t *testing.T) {
 	scalar := eventstore.EventData{ID: newID(), Type: "order.note", SchemaVersion: 1, Data: json.RawMessage(`"just a string"`)}
 	written := []eventstore.EventData{full, bare, spaced, scalar}
 
+	// The store must keep its own copy: callers reuse their buffers.
+	buffer := append([]byte(nil), full.Data...)
+	sent := full
+	sent.Data = buffer
 	before := time.Now()
-	res := c.append(stream, eventstore.NoStream, written...)
+	res := c.append(stream, eventstore.NoStream, sent, bare, spaced, scalar)
 	after := time.Now()
+	for i := range buffer {
+		buffer[i] = ' '
+	}
 
 	got := c.read(stream, eventstore.ReadStreamOptions{})
 	if len(got) != len(written) {
@@ -68,6 +75,14 @@ func (s suite) testEnvelope(t *testing.T) {
 		if i > 0 && g.Position <= got[i-1].Position {
 			t.Errorf("positions not increasing within an append: %d then %d", got[i-1].Position, g.Position)
 		}
+	}
+	// Nor may a reader change what the store holds.
+	for i := range got[0].Data {
+		got[0].Data[i] = ' '
+	}
+	got = c.read(stream, eventstore.ReadStreamOptions{})
+	if !sameJSON(got[0].Data, full.Data) {
+		t.Errorf("data changed after a reader wrote into its copy: %.100s", got[0].Data)
 	}
 	// Every read path hands out the same envelope.
 	c.sameEvents("ReadAll vs ReadStream", c.readAll(c.base), got)

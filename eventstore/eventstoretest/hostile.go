@@ -1,9 +1,10 @@
 package eventstoretest
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -115,14 +116,10 @@ func (s suite) testLarge(t *testing.T) {
 	c := s.begin(t)
 	stream := c.stream("order-big")
 	blob := func(n int) json.RawMessage {
-		var b strings.Builder
-		b.Grow(n + 32)
-		b.WriteString(`{"blob":"`)
-		for i := 0; b.Len() < n-2; i++ {
-			fmt.Fprintf(&b, "%08x", i*2654435761) // varied, so nothing compresses it away unseen
-		}
-		b.WriteString(`"}`)
-		return json.RawMessage(b.String())
+		// Varied bytes, so nothing compresses or dedupes the payload unseen.
+		raw := make([]byte, (n-len(`{"blob":""}`))/2)
+		_, _ = rand.Read(raw)
+		return json.RawMessage(`{"blob":"` + hex.EncodeToString(raw) + `"}`)
 	}
 	big := event("order.attachment", "")
 	big.Data = blob(1 << 20)
