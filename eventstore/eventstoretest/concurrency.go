@@ -359,3 +359,54 @@ func (s suite) testSubscribeEnds(t *testing.T) {
 		}
 	})
 }
+
+// testConcurrentRetry races copies of one append, as a client that timed out
+// and retried while its first attempt was still in flight would: exactly one
+// writes, every other copy is recognised as its retry, never an error.
+func (s suite) testConcurrentRetry(t *testing.T) {
+	c := s.begin(t)
+	const copies = 8
+	for round, expected := range []eventstore.ExpectedRevision{eventstore.NoStream, eventstore.Any} {
+		stream := c.stream(fmt.Sprintf("order-%d", round))
+		evs := batch(0, 3)
+		results := make([]eventstore.AppendResult, copies)
+		errs := make([]error, copies)
+		var wg sync.WaitGroup
+		for i := range copies {
+			wg.Go(func() { results[i], errs[i] = c.st.Append(c.ctx, stream, expected, evs) })
+		}
+		wg.Wait()
+		for i := range copies {
+			if errs[i] != nil || results[i] != results[0] {
+				t.Errorf("copy %d of an append expecting %v: %+v, %v; want %+v like copy 0", i, expected, results[i], errs[i], results[0])
+			}
+		}
+		if got := c.read(stream, eventstore.ReadStreamOptions{}); !slices.Equal(ids(got), ids(evs)) {
+			t.Errorf("stream after racing copies: %v, want %v once", ids(got), ids(evs))
+		}
+	}
+
+	// The same event ID raced into different streams: one stream gets it,
+	// the others are told it is taken.
+	e := event("order.placed", `{}`)
+	errs := make([]error, copies)
+	var wg sync.WaitGroup
+	for i := range copies {
+		wg.Go(func() {
+			_, errs[i] = c.st.Append(c.ctx, c.stream(fmt.Sprintf("race-%d", i)), eventstore.NoStream, []eventstore.EventData{e})
+		})
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, eventstore.ErrIDReuse):
+			t.Errorf("stream race-%d: %v, want success or ErrIDReuse", i, err)
+		}
+	}
+	if n := len(c.readAll(c.base)); won != 1 || n != 7 {
+		t.Errorf("one ID raced into %d streams: %d appends won, $all holds %d events; want 1 and 7", copies, won, n)
+	}
+}

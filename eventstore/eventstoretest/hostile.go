@@ -60,6 +60,7 @@ func (s suite) testHostile(t *testing.T) {
 	}{
 		{"empty stream name", "", []eventstore.EventData{good()}},
 		{"stream name over the limit", c.stream(strings.Repeat("s", c.limits.MaxStreamIDBytes)), []eventstore.EventData{good()}},
+		{"stream name of 1 MiB", strings.Repeat("order-", 1<<20/6), []eventstore.EventData{good()}},
 		{"stream name of invalid UTF-8", c.stream("order-\xff\xfe"), []eventstore.EventData{good()}},
 		{"stream name with NUL", c.stream("order\x00-1"), []eventstore.EventData{good()}},
 		{"stream name with newline", c.stream("order\n1"), []eventstore.EventData{good()}},

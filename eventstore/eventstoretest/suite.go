@@ -39,6 +39,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Envelope", s.testEnvelope)
 	t.Run("ReadAll", s.testReadAll)
 	t.Run("ConcurrentAppenders", s.testConcurrentAppenders)
+	t.Run("ConcurrentRetry", s.testConcurrentRetry)
 	t.Run("TailWhileAppending", s.testTail)
 	t.Run("SubscribeEnds", s.testSubscribeEnds)
 	t.Run("Restart", s.testRestart)
