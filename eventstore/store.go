@@ -32,6 +32,7 @@ type Store interface {
 	Head(ctx context.Context) (Position, error)
 
 	// Close releases the store; appends in flight finish or fail first.
+	// Closing twice is harmless; every other call after Close is ErrClosed.
 	Close() error
 }
 
