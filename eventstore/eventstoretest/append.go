@@ -140,6 +140,10 @@ func (s suite) testIDReuse(t *testing.T) {
 		{"stored events in another order", stream, eventstore.Any, []eventstore.EventData{first[1], first[0], first[2]}},
 		{"same ID with another type", stream, eventstore.Any, []eventstore.EventData{retyped}},
 	} {
+		if s.h.IDsPerStream && tc.stream != stream {
+			t.Logf("%s: skipped, the backend keeps event IDs unique per stream only (Harness.IDsPerStream)", tc.name)
+			continue
+		}
 		_, err := c.st.Append(c.ctx, tc.stream, tc.exp, tc.events)
 		var re *eventstore.IDReuseError
 		if !errors.Is(err, eventstore.ErrIDReuse) || !errors.As(err, &re) {
@@ -147,7 +151,9 @@ func (s suite) testIDReuse(t *testing.T) {
 		}
 		c.unchanged(st, tc.name)
 	}
-	c.notFound(other)
+	if !s.h.IDsPerStream {
+		c.notFound(other)
+	}
 	if got := c.read(stream, eventstore.ReadStreamOptions{}); !slices.Equal(ids(got), ids(first)) {
 		t.Errorf("stream after refused reuse: %v, want %v", ids(got), ids(first))
 	}

@@ -388,6 +388,10 @@ func (s suite) testConcurrentRetry(t *testing.T) {
 
 	// The same event ID raced into different streams: one stream gets it,
 	// the others are told it is taken.
+	if s.h.IDsPerStream {
+		t.Log("one ID raced into several streams: skipped, the backend keeps event IDs unique per stream only (Harness.IDsPerStream)")
+		return
+	}
 	e := event("order.placed", `{}`)
 	errs := make([]error, copies)
 	var wg sync.WaitGroup

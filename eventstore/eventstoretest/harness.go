@@ -26,4 +26,10 @@ type Harness struct {
 	// start of each case, looks only at its own streams there, and checks
 	// Head for growth instead of equality.
 	SharedAll bool
+
+	// IDsPerStream says event IDs are unique within a stream only, so the
+	// same ID appended to another stream is not refused (KurrentDB keeps
+	// no index of event IDs across streams). The suite skips the
+	// cross-stream reuse cases and says so in the test output.
+	IDsPerStream bool
 }

@@ -43,5 +43,7 @@ func TestAcceptance(t *testing.T) {
 			}
 			return open(t, prefix)
 		},
+		// KurrentDB keeps no index of event IDs across streams.
+		IDsPerStream: true,
 	})
 }
