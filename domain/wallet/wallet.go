@@ -48,7 +48,6 @@ const (
 	CodeCashbackNotFound  = "wallet.cashback_not_found"
 	CodeCashbackNotDue    = "wallet.cashback_not_spendable_yet"
 	CodeCashbackEnded     = "wallet.cashback_ended"
-	CodeUnbalanced        = "wallet.unbalanced_posting"
 )
 
 // HoldStatus is where a hold is in pending → posted | voided.
