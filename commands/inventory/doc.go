@@ -1,0 +1,6 @@
+// Package inventory holds the commands on the inventory aggregate of domain/inventory, one
+// handler per file: each loads its stream through commands.Execute, lets the
+// aggregate decide at the injected clock's now, and appends what it raised.
+//
+// It may import commands, domain and the eventstore port; never a driver.
+package inventory

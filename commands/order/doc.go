@@ -1,0 +1,6 @@
+// Package order holds the commands on the order aggregate of domain/order, one
+// handler per file: each loads its stream through commands.Execute, lets the
+// aggregate decide at the injected clock's now, and appends what it raised.
+//
+// It may import commands, domain and the eventstore port; never a driver.
+package order

@@ -1,0 +1,6 @@
+// Package shipment holds the commands on the shipment aggregate of domain/shipment, one
+// handler per file: each loads its stream through commands.Execute, lets the
+// aggregate decide at the injected clock's now, and appends what it raised.
+//
+// It may import commands, domain and the eventstore port; never a driver.
+package shipment
