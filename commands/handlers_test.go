@@ -297,3 +297,7 @@ func TestShipmentHandlers(t *testing.T) {
 	}
 	wantTypes(t, st, "shipment-s1", shipment.TypeCreated, shipment.TypeStatusChanged)
 }
+
+func placedFrom(q order.Quote) order.Placed {
+	return order.Placed{OrderID: "bench-0", CustomerID: "c1", Country: domain.UAE, PaymentMethod: order.PayOnDelivery, ReturnWindowDays: 14, Lines: q.Lines, SubOrders: q.SubOrders, Totals: q.Totals, At: t0}
+}
