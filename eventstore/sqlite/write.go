@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/souq-market/souq/eventstore"
@@ -134,6 +135,7 @@ func (s *Store) run() {
 // gets the error and the rest of the batch is tried again without it. When
 // BEGIN or COMMIT fails, every request gets the error and nothing is written.
 func (s *Store) commit(batch []*request) {
+	batch = slices.Clone(batch) // the caller's slice stays as it was
 	for len(batch) > 0 {
 		live := batch[:0]
 		for _, r := range batch {
