@@ -2,11 +2,13 @@ package commands
 
 import (
 	"github.com/souq-market/souq/domain"
+	"github.com/souq-market/souq/domain/affiliate"
 	"github.com/souq-market/souq/domain/inventory"
 	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/domain/payment"
 	"github.com/souq-market/souq/domain/product"
 	"github.com/souq-market/souq/domain/returns"
+	"github.com/souq-market/souq/domain/review"
 	"github.com/souq-market/souq/domain/shipment"
 	"github.com/souq-market/souq/domain/vendor"
 	"github.com/souq-market/souq/domain/wallet"
@@ -17,11 +19,13 @@ import (
 // line per aggregate package, so adding an aggregate is a visible edit here.
 func Events() []domain.Event {
 	var all []domain.Event
+	all = append(all, affiliate.Events()...)
 	all = append(all, inventory.Events()...)
 	all = append(all, order.Events()...)
 	all = append(all, payment.Events()...)
 	all = append(all, product.Events()...)
 	all = append(all, returns.Events()...)
+	all = append(all, review.Events()...)
 	all = append(all, shipment.Events()...)
 	all = append(all, vendor.Events()...)
 	all = append(all, wallet.Events()...)
