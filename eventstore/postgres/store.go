@@ -214,18 +214,26 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if opts.Direction == eventstore.Backwards {
 		query = s.sql.readBackwards
 	}
-	rows, err := s.pool.Query(ctx, query, stream, from, limit)
-	if err != nil {
-		return nil, fmt.Errorf("eventstore/postgres: read stream: %w", err)
-	}
-	out, err := scanEvents(rows, max(opts.Limit, 0))
-	if err != nil {
-		return nil, fmt.Errorf("eventstore/postgres: read stream: %w", err)
-	}
-	if len(out) > 0 {
+	read := func() ([]eventstore.RecordedEvent, error) {
+		rows, err := s.pool.Query(ctx, query, stream, from, limit)
+		if err != nil {
+			return nil, fmt.Errorf("eventstore/postgres: read stream: %w", err)
+		}
+		out, err := scanEvents(rows, max(opts.Limit, 0))
+		if err != nil {
+			return nil, fmt.Errorf("eventstore/postgres: read stream: %w", err)
+		}
 		return out, nil
 	}
-	// An empty range of an existing stream is not "not found".
+	out, err := read()
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	// Empty: a missing stream, an empty range, or a stream created since.
+	// Each statement has its own snapshot, so ask whether it exists, and if
+	// it does, read again: that read's snapshot is later than the one that
+	// saw the stream, so its answer, empty or not, is one of a stream that
+	// exists.
 	var exists bool
 	if err := s.pool.QueryRow(ctx, s.sql.streamExists, stream).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("eventstore/postgres: read stream: %w", err)
@@ -233,7 +241,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if !exists {
 		return nil, &eventstore.StreamNotFoundError{Stream: stream}
 	}
-	return out, nil
+	return read()
 }
 
 // Subscribe implements eventstore.Store. It ends with ctx, with handle's
