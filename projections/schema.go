@@ -122,7 +122,14 @@ func inTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		if ctx.Err() != nil {
+			// database/sql rolled back on cancellation: say why.
+			return fmt.Errorf("%w (%w)", ctx.Err(), err)
+		}
+		return err
+	}
+	return nil
 }
 
 // createTables creates a projector's tables under suffix, skipping those that
