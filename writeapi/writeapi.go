@@ -9,8 +9,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/souq-market/souq/commands"
+	ordercmd "github.com/souq-market/souq/commands/order"
+	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
+	"github.com/souq-market/souq/writeapi/catalog"
 )
 
 // Deps are what the write API needs; cmd/souq builds them.
@@ -22,12 +27,38 @@ type Deps struct {
 	Checks       []httpx.Check
 	ReadyTimeout time.Duration
 	Version      string
+
+	// Exec runs the commands; nil builds one over Store with every domain
+	// event registered.
+	Exec *commands.Executor
+	// Auth verifies bearer tokens; required.
+	Auth auth.Verifier
+	// Catalog prices checkouts and says who owns a SKU; nil builds an
+	// index following Store with DefaultCommission.
+	Catalog           *catalog.Index
+	DefaultCommission domain.BasisPoints
+	// Policy holds the checkout's terms.
+	Policy ordercmd.Policy
+	// Now is the clock commands decide at; default time.Now.
+	Now func() time.Time
 }
 
 // New builds the write API.
 func New(d Deps) (*httpx.API, error) {
 	if d.Store == nil {
 		return nil, errors.New("writeapi: no event store")
+	}
+	if d.Auth == nil {
+		return nil, errors.New("writeapi: no token verifier")
+	}
+	if d.Exec == nil {
+		d.Exec = commands.NewExecutor(d.Store, commands.NewRegistry(), commands.Options{Logger: d.Logger})
+	}
+	if d.Catalog == nil {
+		d.Catalog = catalog.New(d.Store, d.Exec.Registry(), d.DefaultCommission)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
 	}
 	checks := append([]httpx.Check{{Name: "eventstore", Fn: func(ctx context.Context) error {
 		_, err := d.Store.Head(ctx)
@@ -41,6 +72,8 @@ func New(d Deps) (*httpx.API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("writeapi: %w", err)
 	}
+	s := &server{api: api, store: d.Store, exec: d.Exec, verifier: d.Auth, catalog: d.Catalog, now: d.Now, policy: d.Policy}
+	s.routes()
 	return api, nil
 }
 

@@ -19,7 +19,7 @@ import (
 
 func newAPI(t *testing.T, store eventstore.Store) *httpx.API {
 	t.Helper()
-	api, err := New(Deps{Store: store, Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(), Version: "test"})
+	api, err := New(Deps{Store: store, Auth: testVerifier(t), Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(), Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,11 +16,21 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/souq-market/souq/commands"
+	ordercmd "github.com/souq-market/souq/commands/order"
 	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/readapi"
 	"github.com/souq-market/souq/writeapi"
+)
+
+// The marketplace's terms until they become configuration: 15 % commission
+// for a vendor without an approved rate, 14 days to return.
+const (
+	defaultCommission = 1500
+	returnWindowDays  = 14
 )
 
 // server is one listening API.
@@ -105,7 +115,16 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 		switch role {
 		case "write":
 			addr = cfg.WriteAddr
-			api, err = writeapi.New(writeapi.Deps{Store: store, Logger: logger, Registry: reg, ReadyTimeout: cfg.ReadyTimeout, Version: version})
+			var v auth.Verifier
+			if v, err = verifier(cfg); err != nil {
+				return fail(err)
+			}
+			// One executor over the opened store, with every domain event
+			// registered; the write API builds its handlers and catalog on it.
+			exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
+			api, err = writeapi.New(writeapi.Deps{Store: store, Exec: exec, Auth: v, Logger: logger, Registry: reg,
+				ReadyTimeout: cfg.ReadyTimeout, Version: version,
+				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays}})
 		case "read":
 			// Until projections exist (issue 4) the read side is ready when
 			// the event store it will project from answers.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +55,14 @@ type Config struct {
 	// ReadyMaxLag is how many events a projection may trail the event store
 	// and still count as ready (read by the projection runner, issue 4).
 	ReadyMaxLag uint64
+	// JWTSecret is the HS256 secret of souq's own tokens, decoded from hex;
+	// empty means the one generated into the data dir on first start.
+	JWTSecret string
+	// JWKSURL, when set, makes the write API accept RS256/ES256 tokens of
+	// an external issuer instead of souq's own HS256 ones.
+	JWKSURL     string
+	JWTIssuer   string
+	JWTAudience string
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -91,6 +100,10 @@ func settings(terminal bool) []setting {
 		{"shutdown-timeout", "SOUQ_SHUTDOWN_TIMEOUT", "15s", "how long a shutdown waits for in-flight requests (1ms to 10m)", durationSetter(func(c *Config) *time.Duration { return &c.ShutdownTimeout }, time.Millisecond, 10*time.Minute)},
 		{"ready-timeout", "SOUQ_READY_TIMEOUT", "2s", "how long each readiness check may take (1ms to 1m)", durationSetter(func(c *Config) *time.Duration { return &c.ReadyTimeout }, time.Millisecond, time.Minute)},
 		{"ready-max-lag", "SOUQ_READY_MAX_LAG", "10000", "events a projection may trail the event store and still be ready", setMaxLag},
+		{"jwt-secret", "SOUQ_JWT_SECRET", "", "HS256 secret of access tokens, at least 64 hex digits (default: generated into the data dir on first start)", setJWTSecret},
+		{"jwks-url", "SOUQ_JWKS_URL", "", "JWKS URL of an external token issuer (RS256/ES256); replaces souq's own HS256 tokens", setJWKSURL},
+		{"jwt-issuer", "SOUQ_JWT_ISSUER", "souq", "the iss every access token must carry", textSetter(func(c *Config) *string { return &c.JWTIssuer })},
+		{"jwt-audience", "SOUQ_JWT_AUDIENCE", "souq-api", "the aud every access token must carry", textSetter(func(c *Config) *string { return &c.JWTAudience })},
 	}
 }
 
@@ -174,8 +187,11 @@ func Load(src Source) (Config, error) {
 		}
 		if reason := s.set(&c, value); reason != "" {
 			shown := value
-			if strings.HasSuffix(s.env, "_URL") {
+			switch {
+			case strings.HasSuffix(s.env, "_URL"):
 				shown = redact(value) // a URL may carry a password
+			case strings.HasSuffix(s.env, "_SECRET"):
+				shown = "…" // never echo a secret, not even a bad one
 			}
 			problems = append(problems, Problem{Source: source, Value: shown, Reason: reason})
 		}
@@ -209,6 +225,9 @@ func crossProblems(c Config) []Problem {
 		if c.KurrentURL == "" {
 			out = append(out, Problem{Source: "SOUQ_KURRENTDB_URL", Reason: "required when SOUQ_EVENTSTORE=kurrentdb", Unset: true})
 		}
+	}
+	if c.JWKSURL != "" && len(c.JWTSecret) > 0 {
+		out = append(out, Problem{Source: "SOUQ_JWKS_URL", Value: c.JWKSURL, Reason: "set either SOUQ_JWKS_URL or SOUQ_JWT_SECRET, not both: one token issuer"})
 	}
 	if c.WriteAddr != "" && c.WriteAddr == c.ReadAddr && !strings.HasSuffix(c.WriteAddr, ":0") {
 		out = append(out, Problem{Source: "SOUQ_READ_ADDR", Value: c.ReadAddr, Reason: "the write and read APIs cannot listen on the same address"})
@@ -324,6 +343,53 @@ func setMaxLag(c *Config, v string) string {
 	}
 	c.ReadyMaxLag = n
 	return ""
+}
+
+func setJWTSecret(c *Config, v string) string {
+	if v == "" {
+		return ""
+	}
+	b, err := hex.DecodeString(v)
+	if err != nil || len(b) < 32 {
+		return "must be at least 64 hex digits (32 bytes)"
+	}
+	c.JWTSecret = string(b)
+	return ""
+}
+
+func setJWKSURL(c *Config, v string) string {
+	c.JWKSURL = v
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || u.Host == "":
+		return "not a URL, want one like https://issuer.example/.well-known/jwks.json"
+	case u.Scheme == "https":
+		return ""
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return "" // a local issuer in development
+	}
+	return "must be https (http only on a loopback host): keys fetched in clear can be swapped"
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func textSetter(field func(*Config) *string) func(*Config, string) string {
+	return func(c *Config, v string) string {
+		*field(c) = v
+		if strings.TrimSpace(v) == "" || len(v) > 200 || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			return "must be 1 to 200 bytes of text without control characters"
+		}
+		return ""
+	}
 }
 
 func durationSetter(field func(*Config) *time.Duration, lo, hi time.Duration) func(*Config, string) string {

@@ -19,7 +19,7 @@ func TestDefaults(t *testing.T) {
 	want := Config{
 		DataDir: "./data", EventStore: SQLite, PostgresSchema: "public", WriteAddr: ":8080", ReadAddr: ":8081",
 		LogFormat: JSON, LogLevel: "info", ShutdownTimeout: 15 * time.Second,
-		ReadyTimeout: 2 * time.Second, ReadyMaxLag: 10000,
+		ReadyTimeout: 2 * time.Second, ReadyMaxLag: 10000, JWTIssuer: "souq", JWTAudience: "souq-api",
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -102,6 +102,15 @@ func TestHostileValues(t *testing.T) {
 		{"duration zero", nil, map[string]string{"SOUQ_READY_TIMEOUT": "0s"}, "from 1ms"},
 		{"duration huge", nil, map[string]string{"SOUQ_SHUTDOWN_TIMEOUT": "9999h"}, "to 10m0s"},
 		{"negative lag", nil, map[string]string{"SOUQ_READY_MAX_LAG": "-1"}, "whole number"},
+		{"jwt secret short", nil, map[string]string{"SOUQ_JWT_SECRET": "abcd"}, "64 hex digits"},
+		{"jwt secret not hex", nil, map[string]string{"SOUQ_JWT_SECRET": strings.Repeat("zz", 32)}, "64 hex digits"},
+		{"jwt secret ok", nil, map[string]string{"SOUQ_JWT_SECRET": strings.Repeat("ab", 32)}, ""},
+		{"jwks plain http", nil, map[string]string{"SOUQ_JWKS_URL": "http://issuer.example/jwks.json"}, "must be https"},
+		{"jwks loopback http", nil, map[string]string{"SOUQ_JWKS_URL": "http://127.0.0.1:9000/jwks.json"}, ""},
+		{"jwks garbage", nil, map[string]string{"SOUQ_JWKS_URL": "::"}, "not a URL"},
+		{"jwks and secret", nil, map[string]string{"SOUQ_JWKS_URL": "https://i.example/jwks", "SOUQ_JWT_SECRET": strings.Repeat("ab", 32)}, "not both"},
+		{"issuer blank", nil, map[string]string{"SOUQ_JWT_ISSUER": " "}, "1 to 200 bytes"},
+		{"audience control char", []string{"-jwt-audience", "a\x00"}, nil, "control characters"},
 		{"unknown flag", []string{"-eventsotre", "sqlite"}, nil, "flag provided but not defined"},
 		{"flag without value", []string{"-data-dir"}, nil, "needs an argument"},
 		{"stray argument", []string{"extra"}, nil, "unexpected arguments"},
@@ -130,6 +139,14 @@ func TestPasswordNotEchoed(t *testing.T) {
 	_, err := Load(Source{Getenv: env(map[string]string{"SOUQ_POSTGRES_URL": "mysql://souq:hunter2@db/souq"})})
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("want a problem that hides the password, got %v", err)
+	}
+}
+
+func TestSecretNotEchoed(t *testing.T) {
+	secret := strings.Repeat("9f", 20) // too short, so refused
+	_, err := Load(Source{Getenv: env(map[string]string{"SOUQ_JWT_SECRET": secret})})
+	if err == nil || strings.Contains(err.Error(), secret) {
+		t.Fatalf("want a problem that hides the secret, got %v", err)
 	}
 }
 

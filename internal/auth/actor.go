@@ -1,0 +1,56 @@
+package auth
+
+import (
+	"context"
+	"slices"
+
+	"github.com/souq-market/souq/eventstore"
+)
+
+// Role is what an actor may do.
+type Role string
+
+const (
+	Customer   Role = "customer"
+	Vendor     Role = "vendor"
+	Influencer Role = "influencer"
+	Admin      Role = "admin"
+	SuperAdmin Role = "super_admin"
+	Auditor    Role = "auditor"
+)
+
+// Roles lists every role.
+func Roles() []Role { return []Role{Customer, Vendor, Influencer, Admin, SuperAdmin, Auditor} }
+
+// Valid says whether r is one of souq's roles.
+func (r Role) Valid() bool { return slices.Contains(Roles(), r) }
+
+// Staff roles act on anything of anyone (and are recorded as such).
+func (r Role) Staff() bool { return r == Admin || r == SuperAdmin }
+
+// Actor is the verified caller.
+type Actor struct {
+	UserID string
+	Role   Role
+	// VendorID is the vendor a vendor-role user acts for: its own claim
+	// "vendor_id" (several staff of one vendor), else the subject.
+	VendorID string
+}
+
+// Event is the actor as recorded in event metadata.
+func (a Actor) Event() eventstore.Actor {
+	return eventstore.Actor{UserID: a.UserID, Role: string(a.Role)}
+}
+
+type actorKey struct{}
+
+// With returns ctx carrying the actor.
+func With(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// From returns the actor the middleware verified, if any.
+func From(ctx context.Context) (Actor, bool) {
+	a, ok := ctx.Value(actorKey{}).(Actor)
+	return a, ok
+}
