@@ -6,12 +6,14 @@ import (
 	"fmt"
 )
 
-// migrations are applied in order, each once and in its own transaction;
-// migration N is migrations[N-1]. Never edit one that has shipped: append a
-// new one (issue 8 adds the per-event hash chain column this way).
-var migrations = []string{
-	// 1: the events and the streams' last revisions.
-	`CREATE TABLE events (
+// migrations returns the schema steps, applied in order, each once and in its
+// own transaction; migration N is migrations()[N-1]. Never edit one that has
+// shipped: append a new one (issue 8 adds the per-event hash chain column
+// this way). A function, not a package variable, so nothing can change it.
+func migrations() []string {
+	return []string{
+		// 1: the events and the streams' last revisions.
+		`CREATE TABLE events (
 		position        INTEGER PRIMARY KEY CHECK (position > 0),
 		stream_id       TEXT    NOT NULL,
 		stream_revision INTEGER NOT NULL CHECK (stream_revision >= 0),
@@ -27,6 +29,7 @@ var migrations = []string{
 		stream_id TEXT    PRIMARY KEY,
 		revision  INTEGER NOT NULL CHECK (revision >= 0)
 	) STRICT, WITHOUT ROWID;`,
+	}
 }
 
 // migrate brings the schema up to date. Each step takes the write lock
@@ -39,15 +42,16 @@ func migrate(ctx context.Context, conn *sql.Conn) error {
 	) STRICT`); err != nil {
 		return fmt.Errorf("sqlite: create schema_migrations: %w", err)
 	}
+	steps := migrations()
 	for {
-		done, err := migrateOne(ctx, conn)
+		done, err := migrateOne(ctx, conn, steps)
 		if err != nil || done {
 			return err
 		}
 	}
 }
 
-func migrateOne(ctx context.Context, conn *sql.Conn) (done bool, err error) {
+func migrateOne(ctx context.Context, conn *sql.Conn, migrations []string) (done bool, err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return false, fmt.Errorf("sqlite: migrate: %w", err)
 	}

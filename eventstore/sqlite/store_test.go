@@ -103,3 +103,34 @@ func TestRecordedAtStampedInUTCMicroseconds(t *testing.T) {
 		t.Fatalf("metadata lost: %+v", got[0].Metadata)
 	}
 }
+
+// TestConcurrentOpensMigrateOnce: two processes starting on a new file at
+// once must not both apply a migration (each step re-reads the version under
+// the write lock).
+func TestConcurrentOpensMigrateOnce(t *testing.T) {
+	path := tempPath(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			s, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent Open: %v", err)
+		}
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow("SELECT count(*) FROM schema_migrations").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("schema_migrations has %d rows (%v), want 1", n, err)
+	}
+}
