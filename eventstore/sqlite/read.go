@@ -76,8 +76,10 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	if s.closed.Load() {
 		return nil, eventstore.ErrClosed
 	}
-	var events []eventstore.RecordedEvent
-	if opts.Direction == eventstore.Backwards || opts.From <= math.MaxInt64 {
+	read := func() ([]eventstore.RecordedEvent, error) {
+		if opts.Direction != eventstore.Backwards && opts.From > math.MaxInt64 {
+			return nil, nil // forwards from beyond any revision: an empty range
+		}
 		stmt, from := s.reads.forwards, opts.From
 		if opts.Direction == eventstore.Backwards {
 			stmt, from = s.reads.backwards, min(from, math.MaxInt64)
@@ -86,14 +88,21 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 		if err != nil {
 			return nil, s.readErr("read stream", err)
 		}
-		if events, err = scanEvents(rows, opts.Limit); err != nil {
+		events, err := scanEvents(rows, opts.Limit)
+		if err != nil {
 			return nil, s.readErr("read stream", err)
 		}
-	}
-	if len(events) > 0 {
 		return events, nil
 	}
-	// Nothing in range: tell an empty range of a stream from no stream.
+	events, err := read()
+	if err != nil || len(events) > 0 {
+		return events, err
+	}
+	// Empty: a missing stream, an empty range, or a stream created since.
+	// Each statement reads its own snapshot, so ask whether it exists, and if
+	// it does, read again: that read's snapshot is later than the one that
+	// saw the stream, so its answer, empty or not, is one of a stream that
+	// exists.
 	var one int
 	switch err := s.reads.exists.QueryRowContext(ctx, stream).Scan(&one); {
 	case errors.Is(err, sql.ErrNoRows):
@@ -101,7 +110,7 @@ func (s *Store) ReadStream(ctx context.Context, stream string, opts eventstore.R
 	case err != nil:
 		return nil, s.readErr("read stream", err)
 	}
-	return events, nil
+	return read()
 }
 
 // sqlLimit maps "0 or less: no limit" to SQLite's LIMIT -1.
