@@ -19,13 +19,17 @@ type Store interface {
 	// backwards. A stream with no events is a *StreamNotFoundError.
 	ReadStream(ctx context.Context, stream string, opts ReadStreamOptions) ([]RecordedEvent, error)
 
-	// ReadAll reads up to limit events after a position, in global order.
-	// It never returns an event while an earlier one may still appear.
+	// ReadAll reads up to limit events after a position, in global order;
+	// a limit of 0 or less reads one page of DefaultPage events, never the
+	// whole log at once. It never returns an event while an earlier one may
+	// still appear.
 	ReadAll(ctx context.Context, after Position, limit int) ([]RecordedEvent, error)
 
 	// Subscribe hands every event after a position to handle, in global
 	// order and in batches: first the history, then new events as they are
-	// committed. It returns ctx.Err() when ctx ends, or handle's error.
+	// committed. It returns ctx.Err() when ctx ends, handle's error, or the
+	// error of a failed read (callers that must go on resubscribe from the
+	// last position they handled).
 	Subscribe(ctx context.Context, after Position, handle func([]RecordedEvent) error) error
 
 	// Head is the position of the last event a reader may see now.
@@ -34,6 +38,17 @@ type Store interface {
 	// Close releases the store; appends in flight finish or fail first.
 	// Closing twice is harmless; every other call after Close is ErrClosed.
 	Close() error
+}
+
+// DefaultPage is how many events ReadAll returns when asked for 0 or fewer.
+const DefaultPage = 512
+
+// PageLimit maps a ReadAll limit to the number of events to read.
+func PageLimit(limit int) int {
+	if limit <= 0 {
+		return DefaultPage
+	}
+	return limit
 }
 
 // Direction of a stream read.

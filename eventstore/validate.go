@@ -135,11 +135,14 @@ func metadataProblem(m Metadata) string {
 			bad = append(bad, name)
 		}
 	}
+	if y := m.RecordedAt.Year(); !m.RecordedAt.IsZero() && (y < 1 || y > 9999) {
+		bad = append(bad, "recorded_at") // JSON and SQL timestamps end at year 9999
+	}
 	if len(bad) == 0 {
 		return ""
 	}
 	slices.Sort(bad)
-	return fmt.Sprintf("fields %s must be valid UTF-8 without NUL, at most %d bytes", strings.Join(bad, ", "), maxMetadataField)
+	return fmt.Sprintf("fields %s must be valid UTF-8 without NUL, at most %d bytes (recorded_at: a year from 1 to 9999)", strings.Join(bad, ", "), maxMetadataField)
 }
 
 func metadataSize(m Metadata) int {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/souq-market/souq/eventstore"
 )
@@ -98,6 +99,9 @@ func (s suite) testHostile(t *testing.T) {
 		{"metadata field too long", stream, with(func(e *eventstore.EventData) { e.Metadata.CommandID = long })},
 		{"metadata of invalid UTF-8", stream, with(func(e *eventstore.EventData) { e.Metadata.Actor.Role = "admin\xff" })},
 		{"metadata with NUL", stream, with(func(e *eventstore.EventData) { e.Metadata.CorrelationID = "c\x00" })},
+		{"recorded-at past year 9999", stream, with(func(e *eventstore.EventData) {
+			e.Metadata.RecordedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+		})},
 		{"one bad event among good ones", stream, []eventstore.EventData{good(), good(), with(func(e *eventstore.EventData) { e.Data = json.RawMessage(`{`) })[0], good()}},
 		{"one bad ID among good ones", stream, []eventstore.EventData{good(), with(func(e *eventstore.EventData) { e.ID = "x" })[0], good()}},
 	} {

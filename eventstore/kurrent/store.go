@@ -320,9 +320,7 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 		return nil, err
 	}
 	defer s.inflight.Done()
-	if limit <= 0 {
-		limit = math.MaxInt
-	}
+	limit = eventstore.PageLimit(limit)
 	var out []eventstore.RecordedEvent
 	cursor := allPosition(after)
 	for {

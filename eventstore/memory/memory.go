@@ -165,10 +165,7 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 	if after >= eventstore.Position(len(s.all)) {
 		return nil, nil
 	}
-	rest := len(s.all) - int(after)
-	if limit > 0 && limit < rest {
-		rest = limit
-	}
+	rest := min(len(s.all)-int(after), eventstore.PageLimit(limit))
 	out := make([]eventstore.RecordedEvent, rest)
 	for i := range out {
 		out[i] = s.copyOf(int(after) + i)

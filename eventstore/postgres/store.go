@@ -120,12 +120,26 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	return s, nil
 }
 
+// closeGrace bounds how long Close waits for the batch in flight: one stuck
+// behind a lock held elsewhere, or a server gone silent, must not hang a
+// graceful shutdown for ever. Past it the batch is cancelled (rolled back,
+// its callers told).
+const closeGrace = 10 * time.Second
+
 // Close stops taking appends, lets the batch in flight commit, stops the
 // listener and subscriptions, and closes the pool.
 func (s *Store) Close() error {
 	s.once.Do(func() {
 		close(s.quit)
-		s.writer.Wait() // the writer finishes its batch before it sees quit
+		written := make(chan struct{})
+		go func() { s.writer.Wait(); close(written) }()
+		select {
+		case <-written: // the writer finishes its batch before it sees quit
+		case <-time.After(closeGrace):
+			s.opts.Logger.Warn("eventstore/postgres: close: cancelling the append batch still in flight", "after", closeGrace)
+			s.cancel()
+			<-written
+		}
 		s.cancel()
 		s.listener.Wait()
 		s.pool.Close()
@@ -177,9 +191,7 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 	if s.closed() {
 		return nil, eventstore.ErrClosed
 	}
-	if limit <= 0 {
-		limit = s.opts.ReadBatch
-	}
+	limit = eventstore.PageLimit(limit)
 	if after > math.MaxInt64 {
 		return nil, nil
 	}

@@ -190,7 +190,12 @@ func (s *Store) commitLive(batch []*request) (err error) {
 	revs := make(map[string]int64, len(streams))
 	known := map[string]eventstore.RecordedEvent{}
 	b := &pgx.Batch{}
-	b.Queue("BEGIN")
+	// Pinned here rather than trusted from the server's defaults: a role or
+	// database with synchronous_commit=off would acknowledge appends a crash
+	// can lose, and a stricter default isolation would fail batches that
+	// the counter lock already serializes.
+	b.Queue("BEGIN ISOLATION LEVEL READ COMMITTED")
+	b.Queue("SET LOCAL synchronous_commit = on")
 	if !s.opts.noCure {
 		b.Queue(s.sql.lockHead).QueryRow(func(row pgx.Row) error { return row.Scan(&head) })
 	}

@@ -57,6 +57,7 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 	if after > math.MaxInt64 {
 		return nil, nil
 	}
+	limit = eventstore.PageLimit(limit)
 	rows, err := s.reads.all.QueryContext(ctx, int64(after), sqlLimit(limit))
 	if err != nil {
 		return nil, s.readErr("read all", err)

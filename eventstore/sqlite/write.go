@@ -22,8 +22,14 @@ type request struct {
 	events   []eventstore.EventData // ID and Type only, for MatchRetry
 	rows     []row
 	ids      string // JSON array of the event IDs
+	bytes    int    // data and metadata of all rows, for the batch cap
 	done     chan response
 }
+
+// maxBatchBytes caps one group commit, as the PostgreSQL store does: a
+// queue of large appends is committed in several transactions instead of
+// one that holds gigabytes in memory and in the WAL.
+const maxBatchBytes = 32 << 20
 
 type row struct {
 	data, metadata string
@@ -90,6 +96,7 @@ func (s *Store) newRequest(ctx context.Context, stream string, expected eventsto
 		}
 		req.events[i] = eventstore.EventData{ID: e.ID, Type: e.Type}
 		req.rows[i] = row{data: string(e.Data), metadata: string(mdJSON), schemaVersion: e.SchemaVersion, recordedAt: md.RecordedAt.UnixMicro()}
+		req.bytes += len(e.Data) + len(mdJSON)
 		ids[i] = e.ID
 	}
 	if len(problems) > 0 {
@@ -106,20 +113,31 @@ func (s *Store) newRequest(ctx context.Context, stream string, expected eventsto
 func (s *Store) run() {
 	defer close(s.done)
 	batch := make([]*request, 0, s.opts.MaxBatch)
+	var carried *request // taken from the queue but over the last batch's byte cap
 	for {
-		req, ok := <-s.reqs
-		if !ok {
-			return
+		req := carried
+		carried = nil
+		if req == nil {
+			var ok bool
+			if req, ok = <-s.reqs; !ok {
+				return
+			}
 		}
 		batch = append(batch[:0], req)
+		size := req.bytes
 	fill:
-		for len(batch) < s.opts.MaxBatch {
+		for len(batch) < s.opts.MaxBatch && size < maxBatchBytes {
 			select {
 			case req, ok := <-s.reqs:
 				if !ok {
 					break fill // closed: commit this batch, then the receive above ends the loop
 				}
+				if size+req.bytes > maxBatchBytes {
+					carried = req // first in the next batch
+					break fill
+				}
 				batch = append(batch, req)
+				size += req.bytes
 			default:
 				break fill
 			}
