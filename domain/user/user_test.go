@@ -74,14 +74,14 @@ func TestEmailAndPasswordRules(t *testing.T) {
 		t.Fatal("normalize")
 	}
 	for pw, want := range map[string]string{
-		"":                       domain.ProblemRequired,
-		"short1!":                user.ProblemWeak,
-		"Password123":            user.ProblemWeak, // common, whatever the case
-		"aaaaaaaaaaaa":           user.ProblemWeak,
-		"layla-is-great!":        user.ProblemWeak, // holds the email's local part
-		strings.Repeat("x1", 37): domain.ProblemTooLong,
+		"":                         domain.ProblemRequired,
+		"short1!":                  user.ProblemWeak,
+		"Password123":              user.ProblemWeak, // common, whatever the case
+		"aaaaaaaaaaaa":             user.ProblemWeak,
+		"layla-is-great!":          user.ProblemWeak, // holds the email's local part
+		strings.Repeat("x1", 37):   domain.ProblemTooLong,
 		"\xff\xfe-not-utf8-at-all": domain.ProblemInvalid,
-		"correct horse battery":  "",
+		"correct horse battery":    "",
 	} {
 		var v domain.Validation
 		ok := user.CheckPassword(&v, "password", pw, "layla@example.ae")
