@@ -275,7 +275,9 @@ func (w *world) capture(o domain.OrderID) {
 	w.t.Helper()
 	p := w.payment(o)
 	d := paycmd.Deps{Exec: w.exec, Now: w.clock.Now}
-	ev := func(s string) payment.ProviderEvent { return payment.ProviderEvent{EventID: p.ProviderRef() + s, ProviderRef: p.ProviderRef()} }
+	ev := func(s string) payment.ProviderEvent {
+		return payment.ProviderEvent{EventID: p.ProviderRef() + s, ProviderRef: p.ProviderRef()}
+	}
 	if _, err := (paycmd.Authorize{Deps: d}).Handle(w.ctx, paycmd.For[payment.Authorize]{PaymentID: p.ID(), Cmd: payment.Authorize{Event: ev(":a"), Amount: p.Amount()}}, commands.Meta{}); err != nil {
 		w.t.Fatalf("authorize: %v", err)
 	}

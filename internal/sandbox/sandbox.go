@@ -129,7 +129,9 @@ func (g *Gateway) settle(req paycmd.StartRequest, ref string) {
 	}
 	deps := paycmd.Deps{Exec: g.opts.Exec, Now: g.opts.Now}
 	meta := commands.Meta{Actor: eventstore.Actor{UserID: "provider:" + Provider, Role: "system"}}
-	ev := func(what string) payment.ProviderEvent { return payment.ProviderEvent{EventID: ref + ":" + what, ProviderRef: ref} }
+	ev := func(what string) payment.ProviderEvent {
+		return payment.ProviderEvent{EventID: ref + ":" + what, ProviderRef: ref}
+	}
 	var steps []func(context.Context) error
 	if Declines(req) {
 		steps = append(steps, func(ctx context.Context) error {
