@@ -10,6 +10,7 @@ import (
 	"github.com/souq-market/souq/domain/returns"
 	"github.com/souq-market/souq/domain/review"
 	"github.com/souq-market/souq/domain/shipment"
+	"github.com/souq-market/souq/domain/user"
 	"github.com/souq-market/souq/domain/vendor"
 	"github.com/souq-market/souq/domain/wallet"
 	"github.com/souq-market/souq/eventstore"
@@ -27,6 +28,7 @@ func Events() []domain.Event {
 	all = append(all, returns.Events()...)
 	all = append(all, review.Events()...)
 	all = append(all, shipment.Events()...)
+	all = append(all, user.Events()...)
 	all = append(all, vendor.Events()...)
 	all = append(all, wallet.Events()...)
 	return all
