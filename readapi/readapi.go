@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/souq-market/souq/internal/httpx"
+	"github.com/souq-market/souq/projections/orders/orderq"
 )
 
 // Deps are what the read API needs; cmd/souq builds them.
@@ -19,6 +20,26 @@ type Deps struct {
 	Checks       []httpx.Check
 	ReadyTimeout time.Duration
 	Version      string
+
+	// Verify checks bearer tokens; without it every /v1 read is a 401.
+	Verify Verifier
+	// Wait backs X-Souq-Min-Position; MaxWait bounds it (default 2s).
+	Wait    Waiter
+	MaxWait time.Duration
+
+	// The views' readers; a nil reader leaves its routes out.
+	Orders *orderq.Reader
+}
+
+// Server is the read API under construction: route files add their routes
+// to it with Handle.
+type Server struct {
+	api     *httpx.API
+	deps    Deps
+	log     *slog.Logger
+	verify  Verifier
+	waiter  Waiter
+	maxWait time.Duration
 }
 
 // New builds the read API.
@@ -30,6 +51,16 @@ func New(d Deps) (*httpx.API, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("readapi: %w", err)
+	}
+	if d.MaxWait <= 0 {
+		d.MaxWait = 2 * time.Second
+	}
+	s := &Server{api: api, deps: d, log: d.Logger, verify: d.Verify, waiter: d.Wait, maxWait: d.MaxWait}
+	// Each view's routes, one function per file: a new view adds a line.
+	for _, add := range []func(*Server){
+		(*Server).orderRoutes,
+	} {
+		add(s)
 	}
 	return api, nil
 }
