@@ -425,9 +425,10 @@ func orAnonymous(r Role) string {
 }
 
 // FailLogin records a wrong password. The MaxFailures-th failure within
-// FailureWindow locks the login for LockoutFor, and the answer is then the
-// lockout itself. A failure while locked records nothing: the password was
-// not checked.
+// FailureWindow also locks the login for LockoutFor; it succeeds, so the
+// events are stored, and the caller sees the lock in LockedUntil. A failure
+// while already locked is refused and records nothing: the password was not
+// checked.
 func (u *User) FailLogin(now time.Time) error {
 	if err := u.exists(); err != nil {
 		return err
@@ -443,7 +444,6 @@ func (u *User) FailLogin(now time.Time) error {
 	if n >= MaxFailures {
 		until := now.Add(LockoutFor)
 		u.raise(LockedOut{Until: until, At: now})
-		return locked(until)
 	}
 	return nil
 }

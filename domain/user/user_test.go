@@ -160,17 +160,19 @@ func TestRoles(t *testing.T) {
 
 func TestLockout(t *testing.T) {
 	u := given(registered())
-	var err error
 	for i := 1; i <= user.MaxFailures; i++ {
-		err = u.FailLogin(t0.Add(time.Duration(i) * time.Minute))
-		if i < user.MaxFailures && err != nil {
+		if err := u.FailLogin(t0.Add(time.Duration(i) * time.Minute)); err != nil {
 			t.Fatalf("failure %d: %v", i, err)
 		}
 	}
 	at5 := t0.Add(user.MaxFailures * time.Minute)
+	if until, ok := u.LockedUntil(at5); !ok || !until.Equal(at5.Add(user.LockoutFor)) {
+		t.Fatalf("after 5 failures: locked until %v, %v", until, ok)
+	}
+	err := u.CanLogIn(at5)
 	var le *user.LockedError
 	if !errors.As(err, &le) || !le.Until.Equal(at5.Add(user.LockoutFor)) || domain.KindOf(err) != domain.RateLimited || domain.CodeOf(err) != user.CodeLocked {
-		t.Fatalf("5th failure: %v", err)
+		t.Fatalf("login after the 5th failure: %v", err)
 	}
 	ch := u.Changes()
 	if len(ch) != user.MaxFailures+1 || ch[len(ch)-1] != (user.LockedOut{Until: at5.Add(user.LockoutFor), At: at5}) {
