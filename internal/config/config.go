@@ -63,6 +63,13 @@ type Config struct {
 	JWKSURL     string
 	JWTIssuer   string
 	JWTAudience string
+	// ViewStore is where the SQL read models live (see Views); ViewsSchema
+	// their PostgreSQL schema. ReadWait bounds the X-Souq-Min-Position wait
+	// of a read; ProjectAddr is where `souq project` serves /metrics.
+	ViewStore   ViewStore
+	ViewsSchema string
+	ReadWait    time.Duration
+	ProjectAddr string
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -104,6 +111,10 @@ func settings(terminal bool) []setting {
 		{"jwks-url", "SOUQ_JWKS_URL", "", "JWKS URL of an external token issuer (RS256/ES256); replaces souq's own HS256 tokens", setJWKSURL},
 		{"jwt-issuer", "SOUQ_JWT_ISSUER", "souq", "the iss every access token must carry", textSetter(func(c *Config) *string { return &c.JWTIssuer })},
 		{"jwt-audience", "SOUQ_JWT_AUDIENCE", "souq-api", "the aud every access token must carry", textSetter(func(c *Config) *string { return &c.JWTAudience })},
+		{"views", "SOUQ_VIEWS", "", "where the SQL read models live: sqlite (views.db in the data dir) or postgres (SOUQ_POSTGRES_URL); default beside the event store", setViews},
+		{"views-schema", "SOUQ_VIEWS_SCHEMA", "views", "PostgreSQL schema of the read models (created if missing)", setViewsSchema},
+		{"read-wait", "SOUQ_READ_WAIT", "2s", "longest wait of a read sending X-Souq-Min-Position before it answers X-Souq-Behind (0s to 30s)", durationSetter(func(c *Config) *time.Duration { return &c.ReadWait }, 0, 30*time.Second)},
+		{"project-addr", "SOUQ_PROJECT_ADDR", ":8082", "listen address of `souq project` (health, readiness, metrics)", func(c *Config, v string) string { c.ProjectAddr = v; return addrProblem(v) }},
 	}
 }
 
@@ -229,6 +240,7 @@ func crossProblems(c Config) []Problem {
 	if c.JWKSURL != "" && len(c.JWTSecret) > 0 {
 		out = append(out, Problem{Source: "SOUQ_JWKS_URL", Value: c.JWKSURL, Reason: "set either SOUQ_JWKS_URL or SOUQ_JWT_SECRET, not both: one token issuer"})
 	}
+	out = append(out, viewProblems(c)...)
 	if c.WriteAddr != "" && c.WriteAddr == c.ReadAddr && !strings.HasSuffix(c.WriteAddr, ":0") {
 		out = append(out, Problem{Source: "SOUQ_READ_ADDR", Value: c.ReadAddr, Reason: "the write and read APIs cannot listen on the same address"})
 	}

@@ -20,6 +20,7 @@ func TestDefaults(t *testing.T) {
 		DataDir: "./data", EventStore: SQLite, PostgresSchema: "public", WriteAddr: ":8080", ReadAddr: ":8081",
 		LogFormat: JSON, LogLevel: "info", ShutdownTimeout: 15 * time.Second,
 		ReadyTimeout: 2 * time.Second, ReadyMaxLag: 10000, JWTIssuer: "souq", JWTAudience: "souq-api",
+		ViewsSchema: "views", ReadWait: 2 * time.Second, ProjectAddr: ":8082",
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
