@@ -110,7 +110,7 @@ func outOfOrder(t *testing.T, cured bool) (seen, stored []eventstore.Position) {
 		// B must be blocked on A's lock of the counter row, and nothing may
 		// reach the subscriber while A is open.
 		deadline := time.Now().Add(5 * time.Second)
-		for e.count(t, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%es_head%FOR UPDATE%'`, e.schema) != 1 {
+		for e.count(t, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%append_batch%'`, e.schema) != 1 {
 			if time.Now().After(deadline) {
 				t.Fatal("the second appender is not waiting on the counter lock")
 			}

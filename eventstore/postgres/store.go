@@ -90,6 +90,16 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 	if opts.MaxConns > 0 {
 		cfg.MaxConns = opts.MaxConns
 	}
+	// Pinned for every session of the pool rather than trusted from the
+	// server's defaults: a stricter default isolation would fail batches
+	// that the counter lock already serializes (a batch waiting on the lock
+	// would get a serialization failure once the holder commits). As a
+	// startup parameter it costs no round trip. (append_batch pins
+	// synchronous_commit=on for its own transaction.)
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	cfg.ConnConfig.RuntimeParams["default_transaction_isolation"] = "read committed"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore/postgres: connect: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,8 +36,9 @@ func TestMigrationsOnceWhenProcessesStartTogether(t *testing.T) {
 			t.Fatalf("concurrent open: %v", err)
 		}
 	}
-	if got := e.count(t, "SELECT count(*) FROM "+e.table("schema_migrations")); got != 1 {
-		t.Fatalf("schema_migrations has %d rows, want 1", got)
+	// One row per migration: 1 (tables), 2 (append_batch).
+	if got := e.count(t, "SELECT count(*) FROM "+e.table("schema_migrations")); got != 2 {
+		t.Fatalf("schema_migrations has %d rows, want 2", got)
 	}
 	if got := e.count(t, "SELECT count(*) FROM "+e.table("es_head")); got != 1 {
 		t.Fatalf("es_head has %d rows, want 1", got)
@@ -246,5 +249,52 @@ func TestTwoProcessesAppendWhileSubscriberTails(t *testing.T) {
 	}
 	if extra := len(got) - total; extra != 0 {
 		t.Fatalf("%d events beyond the %d appended", extra, total)
+	}
+}
+
+// A server, role or connection string whose default isolation is
+// SERIALIZABLE must not make appends fail: two processes appending at once
+// wait on the counter row's lock, and a serializable waiter would get a
+// serialization failure when the holder commits. The store pins READ
+// COMMITTED for its own sessions.
+func TestStricterDefaultIsolationDoesNotFailAppends(t *testing.T) {
+	e := newEnv(t)
+	u, err := neturl.Parse(e.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("options", "-c default_transaction_isolation=serializable")
+	u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx reads "+" literally
+	url := u.String()
+	open := func() *postgres.Store {
+		st, err := postgres.Open(t.Context(), url, postgres.Options{Schema: e.schema})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		t.Cleanup(func() { _ = st.Close() })
+		return st
+	}
+	stores := []*postgres.Store{open(), open()}
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*8*20)
+	for i, st := range stores {
+		for w := range 8 {
+			wg.Go(func() {
+				for range 20 {
+					if _, err := st.Append(t.Context(), fmt.Sprintf("s%d-%d", i, w), eventstore.Any, events(1, "x")); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("append under a serializable default: %v", err)
+	}
+	if got := e.count(t, "SELECT count(*) FROM "+e.table("events")); got != 2*8*20 {
+		t.Fatalf("%d events stored, want %d", got, 2*8*20)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"math"
 	"strconv"
 	"time"
 
@@ -40,9 +41,7 @@ func (r *request) size() int {
 // statements are the store's SQL with the schema filled in.
 type statements struct {
 	head, readAll, readForwards, readBackwards, streamExists string
-	lockHead, streamRevs, existing                           string
-	insert, upsertStreams, setHead, notify                   string
-	createSeq, nextPositions                                 string
+	appendBatch, createSeq, nextPositions                    string
 }
 
 func newStatements(q string) statements {
@@ -54,16 +53,7 @@ func newStatements(q string) statements {
 		readBackwards: `SELECT ` + cols + ` FROM ` + q + `.events WHERE stream_id = $1 AND stream_revision <= $2 ORDER BY stream_revision DESC LIMIT $3`,
 		streamExists:  `SELECT EXISTS (SELECT 1 FROM ` + q + `.streams WHERE stream_id = $1)`,
 
-		lockHead:   `SELECT position FROM ` + q + `.es_head FOR UPDATE`,
-		streamRevs: `SELECT stream_id, revision FROM ` + q + `.streams WHERE stream_id = ANY($1::text[])`,
-		existing:   `SELECT position, stream_id, stream_revision, event_id::text, type FROM ` + q + `.events WHERE event_id = ANY($1::text[]::uuid[])`,
-		insert: `INSERT INTO ` + q + `.events (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at)
-SELECT p, s, r, e::uuid, t, v, d::json, m::json, a
-FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[], $9::timestamptz[]) AS u(p, s, r, e, t, v, d, m, a)`,
-		upsertStreams: `INSERT INTO ` + q + `.streams (stream_id, revision) SELECT * FROM unnest($1::text[], $2::bigint[])
-ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision`,
-		setHead: `UPDATE ` + q + `.es_head SET position = $1`,
-		notify:  `SELECT pg_notify($1, $2)`,
+		appendBatch: `SELECT * FROM ` + q + `.append_batch($1, $2, $3, $4, $5, $6, $7::text[]::uuid[], $8, $9, $10::text[]::json[], $11::text[]::json[], $12)`,
 
 		createSeq:     `CREATE SEQUENCE IF NOT EXISTS ` + q + `.es_position_seq`,
 		nextPositions: `SELECT nextval('` + q + `.es_position_seq') FROM generate_series(1, $1)`,
@@ -111,14 +101,6 @@ func (s *Store) write() {
 	}
 }
 
-// rows are the events to insert to insert, column by column.
-type rows struct {
-	pos, rev                  []int64
-	stream, id, typ, data, md []string
-	version                   []int32
-	at                        []time.Time
-}
-
 // commit runs one group-commit transaction for a batch of appends.
 func (s *Store) commit(batch []*request) {
 	defer func() {
@@ -147,194 +129,189 @@ func (s *Store) commit(batch []*request) {
 	}
 }
 
-func (s *Store) commitLive(batch []*request) (err error) {
-	// The transaction is driven by hand on one connection so that BEGIN
-	// rides with the first round trip and COMMIT with the second: with the
-	// counter lock held from the first to the end, every round trip saved
-	// is lock time saved.
+func (s *Store) commitLive(batch []*request) error {
 	ctx := s.ctx
-	conn, err := s.pool.Acquire(ctx)
+	in, err := newBatchArgs(batch)
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
-	inTx := false
-	defer func() {
-		if err != nil && inTx {
-			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if _, rerr := conn.Exec(rctx, "ROLLBACK"); rerr != nil {
-				_ = conn.Conn().Close(rctx) // never hand a connection in an unknown state back to the pool
-			}
-		}
-	}()
-
-	var ids, streams []string
-	seenStream := map[string]bool{}
-	total := 0
-	for _, r := range batch {
-		for _, e := range r.events {
-			ids = append(ids, e.ID)
-		}
-		total += len(r.events)
-		if !seenStream[r.stream] {
-			seenStream[r.stream] = true
-			streams = append(streams, r.stream)
-		}
-	}
-
-	// Round trip 1: take the counter lock, then read the state the checks
-	// need. Statements of one session run in order, so the reads see
-	// everything committed before the lock was granted.
-	var head int64
-	revs := make(map[string]int64, len(streams))
-	known := map[string]eventstore.RecordedEvent{}
-	b := &pgx.Batch{}
-	// Pinned here rather than trusted from the server's defaults: a role or
-	// database with synchronous_commit=off would acknowledge appends a crash
-	// can lose, and a stricter default isolation would fail batches that
-	// the counter lock already serializes.
-	b.Queue("BEGIN ISOLATION LEVEL READ COMMITTED")
-	b.Queue("SET LOCAL synchronous_commit = on")
-	if !s.opts.noCure {
-		b.Queue(s.sql.lockHead).QueryRow(func(row pgx.Row) error { return row.Scan(&head) })
-	}
-	b.Queue(s.sql.streamRevs, streams).Query(func(rs pgx.Rows) error {
-		var id string
-		var rev int64
-		_, err := pgx.ForEachRow(rs, []any{&id, &rev}, func() error { revs[id] = rev; return nil })
-		return err
-	})
-	b.Queue(s.sql.existing, ids).Query(func(rs pgx.Rows) error {
-		var e eventstore.RecordedEvent
-		var pos, rev int64
-		_, err := pgx.ForEachRow(rs, []any{&pos, &e.StreamID, &rev, &e.ID, &e.Type}, func() error {
-			e.Position, e.StreamRevision = eventstore.Position(pos), uint64(rev)
-			known[e.ID] = e
-			return nil
-		})
-		return err
-	})
-	inTx = true
-	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return err
-	}
-
-	// Positions: after the counter (the cure), or, with the cure disabled for
-	// the test that proves it matters, from a plain sequence.
-	var seq []int64
 	if s.opts.noCure {
-		r, err := conn.Query(ctx, s.sql.nextPositions, total)
+		// Positions from a plain sequence, one per event, taken before the
+		// batch (only the test that proves the cure matters comes here).
+		r, err := s.pool.Query(ctx, s.sql.nextPositions, len(in.id))
 		if err != nil {
 			return err
 		}
-		if seq, err = pgx.CollectRows(r, pgx.RowTo[int64]); err != nil {
+		if in.seq, err = pgx.CollectRows(r, pgx.RowTo[int64]); err != nil {
 			return err
 		}
 	}
-	next := head
-	nextPos := func() int64 {
-		if seq != nil {
-			next, seq = seq[0], seq[1:]
-			return next
-		}
-		next++
-		return next
-	}
+	args := []any{s.channel, in.seq, in.stream, in.kind, in.rev, in.n, in.id, in.typ, in.version, in.data, in.md, in.at}
 
-	// Decide each request on its own, in arrival order.
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	var rs rows
-	var first int64
-	written := map[string]bool{}
+	var out outcomes
+	if hook := s.opts.beforeCommit; hook != nil {
+		err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, s.sql.appendBatch, args...)
+			if err != nil {
+				return err
+			}
+			if err := out.scan(rows); err != nil {
+				return err
+			}
+			if out.wrote() {
+				hook(eventstore.Position(out.first), eventstore.Position(out.last))
+			}
+			return nil
+		})
+	} else {
+		// One statement in autocommit, so a batch costs one round trip like
+		// a bare INSERT: append_batch is its own transaction, committed
+		// before the server says the statement is done, and the answers are
+		// handed out only after that (ForEachRow in scan waits for it). The
+		// pool's sessions pin READ COMMITTED (see Open) and append_batch
+		// pins synchronous_commit=on.
+		var rows pgx.Rows
+		if rows, err = s.pool.Query(ctx, s.sql.appendBatch, args...); err == nil {
+			err = out.scan(rows)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	out.answer(batch)
+	if out.wrote() {
+		s.signal.Notify()
+	}
+	return nil
+}
+
+// batchArgs are a batch's requests as the arrays append_batch takes.
+type batchArgs struct {
+	seq               []int64 // nil: positions after the counter
+	stream            []string
+	kind              []int16
+	rev               []int64
+	n                 []int32
+	id, typ, data, md []string
+	version           []int32
+	at                []time.Time
+}
+
+// Expected revision kinds, as append_batch knows them.
+const (
+	kindAny int16 = iota
+	kindNoStream
+	kindStreamExists
+	kindExact
+)
+
+func newBatchArgs(batch []*request) (batchArgs, error) {
+	total := 0
 	for _, r := range batch {
-		var found []eventstore.RecordedEvent
-		for _, e := range r.events {
-			if k, ok := known[e.ID]; ok {
-				found = append(found, k)
+		total += len(r.events)
+	}
+	a := batchArgs{
+		stream: make([]string, 0, len(batch)), kind: make([]int16, 0, len(batch)),
+		rev: make([]int64, 0, len(batch)), n: make([]int32, 0, len(batch)),
+		id: make([]string, 0, total), typ: make([]string, 0, total), data: make([]string, 0, total),
+		md: make([]string, 0, total), version: make([]int32, 0, total), at: make([]time.Time, 0, total),
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	for _, r := range batch {
+		kind, rev := kindAny, int64(0)
+		switch x, exact := r.expected.Revision(); {
+		case exact:
+			kind, rev = kindExact, int64(x)
+			if x > math.MaxInt64 {
+				rev = -1 // no stream reaches it: a conflict, as anywhere else
 			}
+		case r.expected.IsNoStream():
+			kind = kindNoStream
+		case r.expected.IsStreamExists():
+			kind = kindStreamExists
 		}
-		if len(found) > 0 {
-			r.result, r.err = eventstore.MatchRetry(r.stream, r.events, found)
-			continue
-		}
-		cur, exists := revs[r.stream]
-		if err := r.expected.Check(r.stream, uint64(cur), exists); err != nil {
-			r.err = err
-			continue
-		}
-		rev := cur
-		if !exists {
-			rev = -1
-		}
+		a.stream, a.kind, a.rev, a.n = append(a.stream, r.stream), append(a.kind, kind), append(a.rev, rev), append(a.n, int32(len(r.events)))
 		for _, e := range r.events {
-			pos := nextPos()
-			if first == 0 {
-				first = pos
-			}
-			rev++
 			md := e.Metadata
 			if md.RecordedAt.IsZero() {
 				md.RecordedAt = now
 			}
 			mdJSON, err := json.Marshal(md)
 			if err != nil {
-				r.err = fmt.Errorf("eventstore/postgres: metadata of %s: %w", e.ID, err)
-				return err
+				return batchArgs{}, fmt.Errorf("metadata of %s: %w", e.ID, err)
 			}
-			rs.pos = append(rs.pos, pos)
-			rs.rev = append(rs.rev, rev)
-			rs.stream = append(rs.stream, r.stream)
-			rs.id = append(rs.id, e.ID)
-			rs.typ = append(rs.typ, e.Type)
-			rs.version = append(rs.version, int32(e.SchemaVersion))
-			rs.data = append(rs.data, string(e.Data))
-			rs.md = append(rs.md, string(mdJSON))
-			rs.at = append(rs.at, md.RecordedAt)
-			known[e.ID] = eventstore.RecordedEvent{ID: e.ID, StreamID: r.stream, StreamRevision: uint64(rev), Position: eventstore.Position(pos), Type: e.Type}
+			a.id, a.typ, a.version = append(a.id, e.ID), append(a.typ, e.Type), append(a.version, int32(e.SchemaVersion))
+			a.data, a.md, a.at = append(a.data, string(e.Data)), append(a.md, string(mdJSON)), append(a.at, md.RecordedAt)
 		}
-		revs[r.stream] = rev
-		written[r.stream] = true
-		r.result = eventstore.AppendResult{NextRevision: uint64(rev), Position: eventstore.Position(next)}
 	}
-	if len(rs.pos) == 0 {
-		// Nothing to write: every request was a retry or a conflict.
-		inTx = false
-		_, err := conn.Exec(ctx, "ROLLBACK")
-		return err
-	}
+	return a, nil
+}
 
-	// Round trip 2: the rows, the streams' revisions, the counter, the wake-up.
-	var upStreams []string
-	var upRevs []int64
-	for _, id := range streams {
-		if written[id] {
-			upStreams, upRevs = append(upStreams, id), append(upRevs, revs[id])
+// outcomes are what append_batch answered, by request index (0-based).
+type outcomes struct {
+	written     map[int]eventstore.AppendResult
+	conflicts   map[int]conflict
+	known       map[int][]eventstore.RecordedEvent
+	first, last int64 // positions written by the batch; 0 when none
+}
+
+type conflict struct {
+	revision int64
+	exists   bool
+}
+
+func (o *outcomes) wrote() bool { return o.last != 0 }
+
+func (o *outcomes) scan(rows pgx.Rows) error {
+	o.written = map[int]eventstore.AppendResult{}
+	o.conflicts = map[int]conflict{}
+	o.known = map[int][]eventstore.RecordedEvent{}
+	var (
+		req             int32
+		kind            byte
+		first, pos, rev *int64
+		stream, id, typ *string
+	)
+	_, err := pgx.ForEachRow(rows, []any{&req, &kind, &first, &pos, &rev, &stream, &id, &typ}, func() error {
+		i := int(req) - 1
+		switch kind {
+		case 'w':
+			o.written[i] = eventstore.AppendResult{NextRevision: uint64(*rev), Position: eventstore.Position(*pos)}
+			if o.first == 0 {
+				o.first = *first
+			}
+			o.last = *pos
+		case 'c':
+			c := conflict{exists: rev != nil}
+			if rev != nil {
+				c.revision = *rev
+			}
+			o.conflicts[i] = c
+		case 'k':
+			o.known[i] = append(o.known[i], eventstore.RecordedEvent{
+				ID: *id, StreamID: *stream, StreamRevision: uint64(*rev), Position: eventstore.Position(*pos), Type: *typ,
+			})
+		default:
+			return fmt.Errorf("append_batch: unknown outcome %q for request %d", kind, req)
+		}
+		return nil
+	})
+	return err
+}
+
+// answer hands each request its outcome. The decisions were all made by
+// append_batch; a request it answered with stored events is a retry or an
+// ID reuse, which eventstore.MatchRetry tells apart as every backend does.
+func (o *outcomes) answer(batch []*request) {
+	for i, r := range batch {
+		if res, ok := o.written[i]; ok {
+			r.result = res
+		} else if c, ok := o.conflicts[i]; ok {
+			r.err = &eventstore.ConflictError{Stream: r.stream, Expected: r.expected, Actual: uint64(c.revision), StreamExists: c.exists}
+		} else if found, ok := o.known[i]; ok {
+			r.result, r.err = eventstore.MatchRetry(r.stream, r.events, found)
+		} else {
+			r.err = fmt.Errorf("eventstore/postgres: append_batch gave no outcome for request %d", i+1)
 		}
 	}
-	b = &pgx.Batch{}
-	b.Queue(s.sql.insert, rs.pos, rs.stream, rs.rev, rs.id, rs.typ, rs.version, rs.data, rs.md, rs.at)
-	b.Queue(s.sql.upsertStreams, upStreams, upRevs)
-	if !s.opts.noCure {
-		b.Queue(s.sql.setHead, next)
-	}
-	b.Queue(s.sql.notify, s.channel, strconv.FormatInt(next, 10))
-	hook := s.opts.beforeCommit
-	if hook == nil {
-		// On an error PostgreSQL skips the rest of the pipeline, so this
-		// COMMIT runs only if everything before it succeeded.
-		b.Queue("COMMIT")
-	}
-	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return err
-	}
-	if hook != nil {
-		hook(eventstore.Position(first), eventstore.Position(next))
-		if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
-			return err
-		}
-	}
-	inTx = false
-	s.signal.Notify()
-	return nil
 }
