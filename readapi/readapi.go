@@ -8,7 +8,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/souq-market/souq/internal/httpx"
+	"github.com/souq-market/souq/projections/audit/auditq"
+	"github.com/souq-market/souq/projections/kpis/kpiq"
 	"github.com/souq-market/souq/projections/orders/orderq"
+	"github.com/souq-market/souq/projections/vendors/vendorq"
 )
 
 // Deps are what the read API needs; cmd/souq builds them.
@@ -28,7 +31,10 @@ type Deps struct {
 	MaxWait time.Duration
 
 	// The views' readers; a nil reader leaves its routes out.
-	Orders *orderq.Reader
+	Orders  *orderq.Reader
+	Vendors *vendorq.Reader
+	KPIs    *kpiq.Reader
+	Audit   *auditq.Reader
 }
 
 // Server is the read API under construction: route files add their routes
@@ -59,6 +65,7 @@ func New(d Deps) (*httpx.API, error) {
 	// Each view's routes, one function per file: a new view adds a line.
 	for _, add := range []func(*Server){
 		(*Server).orderRoutes,
+		(*Server).vendorRoutes, (*Server).kpiRoutes, (*Server).auditRoutes,
 	} {
 		add(s)
 	}
