@@ -40,7 +40,17 @@ func Events() []domain.Event {
 func NewRegistry() *eventstore.Registry {
 	r := eventstore.NewRegistry()
 	for _, e := range Events() {
-		r.RegisterValue(e, e.EventType(), e.SchemaVersion())
+		r.RegisterValue(e, e.EventType(), e.SchemaVersion(), upcasters()[e.EventType()]...)
 	}
 	return r
+}
+
+// upcasters are the steps that bring stored payloads of old schema versions
+// to the current one, by wire name. Each step's old payload is kept as a
+// golden file (testdata/<name>.v<from>.json) that must keep loading.
+func upcasters() map[string][]eventstore.UpcastStep {
+	return map[string][]eventstore.UpcastStep{
+		// v2 added the delisting's code; v1 delistings become "other".
+		product.TypeDelisted: {{From: 1, Fn: product.UpcastDelistedV1}},
+	}
 }

@@ -2,6 +2,7 @@ package product_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/souq-market/souq/commands"
@@ -75,10 +76,10 @@ func TestProductHandlers(t *testing.T) {
 	commandstest.Refused(t, err, domain.Invalid, domain.CodeInvalidCommand)
 	must(prodcmd.Reprice{Deps: d}.Handle(ctx, prodcmd.For[product.Reprice]{ProductID: "p-1", Cmd: product.Reprice{VendorID: "v-a", SKU: "oud-50", Prices: prices(t, 39900)}}, commands.Meta{}))
 	must(prodcmd.AddVariant{Deps: d}.Handle(ctx, prodcmd.For[product.AddVariant]{ProductID: "p-1", Cmd: product.AddVariant{VendorID: "v-a", Variant: product.Variant{SKU: "oud-100", SizeML: 100, Prices: prices(t, 70000)}}}, commands.Meta{}))
-	_, err = prodcmd.Delist{Deps: d}.Handle(ctx, prodcmd.For[product.Delist]{ProductID: "p-1", Cmd: product.Delist{VendorID: "v-b", Reason: "spite"}}, commands.Meta{})
+	_, err = prodcmd.Delist{Deps: d}.Handle(ctx, prodcmd.For[product.Delist]{ProductID: "p-1", Cmd: product.Delist{VendorID: "v-b", Code: product.DelistOther, Reason: "spite"}}, commands.Meta{})
 	commandstest.Refused(t, err, domain.Forbidden, product.CodeNotOwner)
 	for range 2 { // delisting twice records it once
-		must(prodcmd.Delist{Deps: d}.Handle(ctx, prodcmd.For[product.Delist]{ProductID: "p-1", Staff: true, Cmd: product.Delist{Reason: "counterfeit reported"}}, commands.Meta{}))
+		must(prodcmd.Delist{Deps: d}.Handle(ctx, prodcmd.For[product.Delist]{ProductID: "p-1", Staff: true, Cmd: product.Delist{Code: product.DelistCounterfeit, Reason: "counterfeit reported"}}, commands.Meta{}))
 	}
 	_, err = prodcmd.Reprice{Deps: d}.Handle(ctx, prodcmd.For[product.Reprice]{ProductID: "p-1", Cmd: product.Reprice{VendorID: "v-a", SKU: "oud-50", Prices: prices(t, 1)}}, commands.Meta{})
 	commandstest.Refused(t, err, domain.Conflict, product.CodeDelisted)
@@ -92,7 +93,46 @@ func TestProductHandlers(t *testing.T) {
 		t.Fatalf("staff update recorded as %+v", md.Actor)
 	}
 	p := commandstest.Must(commands.Load(ctx, x, "product-p-1", func() *product.Product { return product.New("p-1") }))(t)
-	if m, _ := p.Price("oud-50", domain.AED); m.Amount() != 39900 || p.Details().Brand != "Dar Al Oud Royal" || p.OnSale() || p.Vendor() != "v-a" {
+	if m, _ := p.Price("oud-50", domain.AED); m.Amount() != 39900 || p.Details().Brand != "Dar Al Oud Royal" || p.OnSale() || p.Vendor() != "v-a" || p.DelistedFor() != product.DelistCounterfeit {
 		t.Fatalf("price %v, details %+v, on sale %v", m, p.Details(), p.OnSale())
 	}
+}
+
+// A product.delisted stored at schema version 1 (appended raw, as an older
+// souq wrote it) loads through the registry's upcaster and the aggregate as
+// version 2: off sale, code "other"; and deciding on top of it still works.
+func TestStoredV1DelistingLoadsAsV2(t *testing.T) {
+	ctx := context.Background()
+	x, st := commandstest.Exec(t)
+	d := prodcmd.Deps{Exec: x, Now: commandstest.Clock(commandstest.T0)}
+	vendorIn(t, vendorcmd.Deps{Exec: x, Now: d.Now}, "v-a", true)
+	commandstest.Must(prodcmd.List{Deps: d}.Handle(ctx, prodcmd.For[product.List]{ProductID: "p-1", Cmd: product.List{VendorID: "v-a", Details: details(),
+		Variants: []product.Variant{{SKU: "oud-50", SizeML: 50, Prices: prices(t, 45000)}}}}, commands.Meta{}))(t)
+	v1, err := os.ReadFile("../../domain/product/testdata/product.delisted.v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Append(ctx, "product-p-1", eventstore.Exact(0), []eventstore.EventData{{ID: "6f1c1a52-4a8e-4c55-9d7e-2b1f0b6a9e01", Type: product.TypeDelisted, SchemaVersion: 1, Data: v1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := commandstest.Read(t, st, "product-p-1")
+	if recs[1].SchemaVersion != 1 {
+		t.Fatalf("stored as v%d", recs[1].SchemaVersion)
+	}
+	e := commandstest.Must(x.Registry().DecodeRecorded(recs[1]))(t).(product.Delisted)
+	if e != (product.Delisted{Code: product.DelistOther, Reason: "discontinued", At: commandstest.T0}) {
+		t.Fatalf("upcast to %+v", e)
+	}
+	p := commandstest.Must(commands.Load(ctx, x, "product-p-1", func() *product.Product { return product.New("p-1") }))(t)
+	if p.OnSale() || p.DelistedFor() != product.DelistOther || p.Version() != 2 {
+		t.Fatalf("on sale %v, delisted for %q, version %d", p.OnSale(), p.DelistedFor(), p.Version())
+	}
+	// Delisting again is a no-op; repricing is refused: the v1 event counts.
+	r := commandstest.Must(prodcmd.Delist{Deps: d}.Handle(ctx, prodcmd.For[product.Delist]{ProductID: "p-1", Cmd: product.Delist{VendorID: "v-a", Code: product.DelistDiscontinued, Reason: "again"}}, commands.Meta{}))(t)
+	if r.Events != 0 {
+		t.Fatalf("%+v", r)
+	}
+	_, err = prodcmd.Reprice{Deps: d}.Handle(ctx, prodcmd.For[product.Reprice]{ProductID: "p-1", Cmd: product.Reprice{VendorID: "v-a", SKU: "oud-50", Prices: prices(t, 1)}}, commands.Meta{})
+	commandstest.Refused(t, err, domain.Conflict, product.CodeDelisted)
 }

@@ -15,8 +15,14 @@ const (
 	TypeDelisted     = "product.delisted"
 )
 
-// SchemaVersion is the current schema of every event here.
+// SchemaVersion is the current schema of every event here but Delisted.
 const SchemaVersion = 1
+
+// DelistedVersion is Delisted's schema. Version 2 added Code: version 1
+// held only a free-text reason, which no dashboard can count and no rule
+// can act on (a counterfeit takedown and a discontinued line looked the
+// same). Stored version 1 events are upcast by UpcastDelistedV1.
+const DelistedVersion = 2
 
 // Listed: a vendor put a product on sale.
 type Listed struct {
@@ -48,8 +54,9 @@ type Repriced struct {
 
 // Delisted: off sale for good.
 type Delisted struct {
-	Reason string    `json:"reason"`
-	At     time.Time `json:"at"`
+	Code   DelistCode `json:"code"`
+	Reason string     `json:"reason"`
+	At     time.Time  `json:"at"`
 }
 
 func (Listed) EventType() string       { return TypeListed }
@@ -62,7 +69,7 @@ func (Listed) SchemaVersion() int       { return SchemaVersion }
 func (Updated) SchemaVersion() int      { return SchemaVersion }
 func (VariantAdded) SchemaVersion() int { return SchemaVersion }
 func (Repriced) SchemaVersion() int     { return SchemaVersion }
-func (Delisted) SchemaVersion() int     { return SchemaVersion }
+func (Delisted) SchemaVersion() int     { return DelistedVersion }
 
 // Events lists one zero value of every event type.
 func Events() []domain.Event {

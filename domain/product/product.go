@@ -104,6 +104,8 @@ type Product struct {
 	variants []Variant
 	listed   bool
 	delisted bool
+	// delistedFor is why it went off sale; empty while on sale.
+	delistedFor DelistCode
 }
 
 // New returns the product with this ID before any event.
@@ -114,6 +116,7 @@ func (p *Product) Vendor() domain.VendorID { return p.vendor }
 func (p *Product) Details() Details        { return p.details }
 func (p *Product) Variants() []Variant     { return slices.Clone(p.variants) }
 func (p *Product) OnSale() bool            { return p.listed && !p.delisted }
+func (p *Product) DelistedFor() DelistCode { return p.delistedFor }
 func (p *Product) Version() uint64         { return p.root.Version() }
 func (p *Product) Changes() []domain.Event { return p.root.Changes() }
 
@@ -221,14 +224,32 @@ func (p *Product) Reprice(cmd Reprice, now time.Time) error {
 	return nil
 }
 
+// DelistCode says why a product went off sale, in a form reports can count.
+type DelistCode string
+
+const (
+	DelistDiscontinued    DelistCode = "discontinued"     // the vendor stopped selling it
+	DelistCounterfeit     DelistCode = "counterfeit"      // a takedown: not the original it claims
+	DelistPolicyViolation DelistCode = "policy_violation" // listing breaks marketplace rules
+	DelistVendorSuspended DelistCode = "vendor_suspended" // its vendor may no longer sell
+	DelistOther           DelistCode = "other"            // see the reason; every version 1 delisting
+)
+
+// DelistCodes lists every code.
+func DelistCodes() []DelistCode {
+	return []DelistCode{DelistDiscontinued, DelistCounterfeit, DelistPolicyViolation, DelistVendorSuspended, DelistOther}
+}
+
 // Delist takes the product off sale; delisting twice is a retry.
 type Delist struct {
 	VendorID domain.VendorID
+	Code     DelistCode
 	Reason   string
 }
 
 func (p *Product) Delist(cmd Delist, now time.Time) error {
 	var v domain.Validation
+	v.Check(slices.Contains(DelistCodes(), cmd.Code), "code", domain.ProblemInvalid, "unknown delisting code %q", cmd.Code)
 	v.Text("reason", cmd.Reason, 500)
 	if err := v.Err(); err != nil {
 		return err
@@ -239,7 +260,7 @@ func (p *Product) Delist(cmd Delist, now time.Time) error {
 	if err := p.editable(cmd.VendorID); err != nil {
 		return err
 	}
-	p.raise(Delisted{Reason: cmd.Reason, At: now})
+	p.raise(Delisted{Code: cmd.Code, Reason: cmd.Reason, At: now})
 	return nil
 }
 
@@ -332,6 +353,6 @@ func (p *Product) apply(e domain.Event) {
 			}
 		}
 	case Delisted:
-		p.delisted = true
+		p.delisted, p.delistedFor = true, e.Code
 	}
 }

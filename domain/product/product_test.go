@@ -1,6 +1,8 @@
 package product_test
 
 import (
+	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
@@ -87,13 +89,17 @@ func TestChanges(t *testing.T) {
 
 func TestDelist(t *testing.T) {
 	p := given(listed(t))
-	domaintest.Refused(t, p.Delist(product.Delist{VendorID: "v-b", Reason: "x"}, t0), nil, domain.Forbidden, product.CodeNotOwner)
-	if err := p.Delist(product.Delist{VendorID: "v-a", Reason: "discontinued"}, t0); err != nil {
+	domaintest.Refused(t, p.Delist(product.Delist{VendorID: "v-b", Code: product.DelistOther, Reason: "x"}, t0), nil, domain.Forbidden, product.CodeNotOwner)
+	domaintest.Problems(t, p.Delist(product.Delist{VendorID: "v-a", Code: "bored"}, t0), "code", "reason")
+	if err := p.Delist(product.Delist{VendorID: "v-a", Code: product.DelistDiscontinued, Reason: "discontinued"}, t0); err != nil {
 		t.Fatal(err)
 	}
-	domaintest.Then(t, p.Changes(), product.Delisted{Reason: "discontinued", At: t0})
-	p = given(listed(t), product.Delisted{Reason: "discontinued"})
-	if err := p.Delist(product.Delist{VendorID: "v-a", Reason: "again"}, t0); err != nil || p.OnSale() {
+	domaintest.Then(t, p.Changes(), product.Delisted{Code: product.DelistDiscontinued, Reason: "discontinued", At: t0})
+	if p.DelistedFor() != product.DelistDiscontinued {
+		t.Fatal(p.DelistedFor())
+	}
+	p = given(listed(t), product.Delisted{Code: product.DelistCounterfeit, Reason: "not original"})
+	if err := p.Delist(product.Delist{VendorID: "v-a", Code: product.DelistOther, Reason: "again"}, t0); err != nil || p.OnSale() || p.DelistedFor() != product.DelistCounterfeit {
 		t.Fatal(err)
 	}
 	domaintest.Then(t, p.Changes())
@@ -106,8 +112,34 @@ func TestGolden(t *testing.T) {
 		product.Updated{Details: details(), At: t0},
 		product.VariantAdded{Variant: product.Variant{SKU: "oud-100", SizeML: 100, Prices: prices(t, 80000, 82000)}, At: t0},
 		product.Repriced{SKU: "oud-50", Prices: prices(t, 39900, 40900), At: t0},
-		product.Delisted{Reason: "discontinued", At: t0},
+		product.Delisted{Code: product.DelistDiscontinued, Reason: "discontinued", At: t0},
 	}
 	domaintest.Covers(t, product.Events(), samples)
 	domaintest.Golden(t, samples...)
+}
+
+// A stored version 1 delisting (testdata/product.delisted.v1.json, frozen as
+// it was written) upcasts to version 2 with code "other" and every other
+// field kept; what is not a version 1 object is refused, not guessed at.
+func TestUpcastDelistedV1(t *testing.T) {
+	v1, err := os.ReadFile("testdata/product.delisted.v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := product.UpcastDelistedV1(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got product.Delisted
+	if err := json.Unmarshal(v2, &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := (product.Delisted{Code: product.DelistOther, Reason: "discontinued", At: t0}); got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for _, bad := range []string{`null`, `[1]`, `"x"`, `{"code":"counterfeit","reason":"x"}`, `{`} {
+		if out, err := product.UpcastDelistedV1(json.RawMessage(bad)); err == nil {
+			t.Errorf("%s upcast to %s", bad, out)
+		}
+	}
 }
