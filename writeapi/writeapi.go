@@ -41,6 +41,8 @@ type Deps struct {
 	Policy ordercmd.Policy
 	// Now is the clock commands decide at; default time.Now.
 	Now func() time.Time
+	// Webhooks holds the providers' signing secrets (webhooks.go).
+	Webhooks Webhooks
 }
 
 // New builds the write API.
@@ -74,6 +76,7 @@ func New(d Deps) (*httpx.API, error) {
 	}
 	s := &server{api: api, store: d.Store, exec: d.Exec, verifier: d.Auth, catalog: d.Catalog, now: d.Now, policy: d.Policy}
 	s.routes()
+	s.webhooks(d.Webhooks, d.Logger)
 	return api, nil
 }
 
