@@ -42,6 +42,7 @@ Usage:
   souq serve    [flags]   run every role in one process (write and read APIs)
   souq write    [flags]   run the write API only
   souq read     [flags]   run the read API only
+  souq project  [flags]   run the projectors only (health, readiness and metrics on -project-addr)
   souq health   [url]     exit 0 when url answers 200 (default http://127.0.0.1:8080/healthz);
                           the container health check, as the runtime image has no shell
   souq version            print version, commit and Go version
@@ -57,7 +58,7 @@ func run(ctx context.Context, env environment) int {
 	}
 	cmd, args := env.args[0], env.args[1:]
 	switch cmd {
-	case "serve", "write", "read":
+	case "serve", "write", "read", "project":
 		return runServer(ctx, env, cmd, args)
 	case "health":
 		return health(ctx, env, args)
@@ -89,7 +90,7 @@ func runServer(ctx context.Context, env environment, role string, args []string)
 		return exitUsage
 	}
 	logger := newLogger(env.stderr, cfg)
-	roles := map[string][]string{"serve": {"write", "read"}, "write": {"write"}, "read": {"read"}}[role]
+	roles := map[string][]string{"serve": {"write", "read", "project"}, "write": {"write"}, "read": {"read"}, "project": {"project"}}[role]
 	if err := serve(ctx, cfg, logger, roles); err != nil {
 		logger.Error("souq stopped with an error", slog.String("error", err.Error()))
 		return exitFailure

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
@@ -65,9 +66,23 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 		}
 	}()
 
-	servers, err := buildServers(cfg, logger, store, version, roles)
+	// The read models, for the read API and the projectors (readside.go).
+	var rs *readSide
+	if slices.Contains(roles, "read") || slices.Contains(roles, "project") {
+		if rs, err = openReadSide(ctx, cfg, logger, store); err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, rs.Close()) }()
+	}
+	servers, err := buildServers(cfg, logger, store, rs, version, roles)
 	if err != nil {
 		return err
+	}
+	if slices.Contains(roles, "project") {
+		// Stopped after the servers drained, so reads waiting on
+		// X-Souq-Min-Position still see the projectors move.
+		stopRunner := rs.start()
+		defer stopRunner()
 	}
 	serveErr := make(chan error, len(servers))
 	for _, s := range servers {
@@ -92,7 +107,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 
 // buildServers listens first, so a taken port fails the start before
 // anything is served, and closes what it opened if a later step fails.
-func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, version string, roles []string) ([]server, error) {
+func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, rs *readSide, version string, roles []string) ([]server, error) {
 	storeCheck := httpx.Check{Name: "eventstore", Fn: func(ctx context.Context) error {
 		_, err := store.Head(ctx)
 		return err
@@ -126,10 +141,26 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 				ReadyTimeout: cfg.ReadyTimeout, Version: version,
 				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays}})
 		case "read":
-			// Until projections exist (issue 4) the read side is ready when
-			// the event store it will project from answers.
 			addr = cfg.ReadAddr
-			api, err = readapi.New(readapi.Deps{Logger: logger, Registry: reg, Checks: []httpx.Check{storeCheck}, ReadyTimeout: cfg.ReadyTimeout, Version: version})
+			var v auth.Verifier
+			if v, err = verifier(cfg); err != nil {
+				return fail(err)
+			}
+			d := rs.readDeps(v)
+			d.Logger, d.Registry, d.ReadyTimeout, d.Version = logger, reg, cfg.ReadyTimeout, version
+			d.Checks = []httpx.Check{storeCheck, rs.check()}
+			if slices.Contains(roles, "project") { // serve: the runner's metrics here
+				err = rs.metrics.into(reg)
+			}
+			if err == nil {
+				api, err = readapi.New(d)
+			}
+		case "project":
+			if slices.Contains(roles, "read") {
+				continue // serve: the read API shows the projectors
+			}
+			addr = cfg.ProjectAddr
+			api, err = rs.projectAPI(logger, reg, []httpx.Check{storeCheck}, version)
 		default:
 			err = fmt.Errorf("unknown role %q", role)
 		}

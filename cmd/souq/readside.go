@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver of PostgreSQL read models
+	"github.com/prometheus/client_golang/prometheus"
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver of embedded read models
+
+	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/internal/auth"
+	"github.com/souq-market/souq/internal/config"
+	"github.com/souq-market/souq/internal/httpx"
+	"github.com/souq-market/souq/projections"
+	"github.com/souq-market/souq/projections/orders"
+	"github.com/souq-market/souq/projections/orders/orderq"
+	"github.com/souq-market/souq/readapi"
+)
+
+// readProjectors lists every read model the runner feeds, in one place: a
+// new view is one more line here (and its reader in readDeps).
+func readProjectors(reg *eventstore.Registry) []projections.Projector {
+	return []projections.Projector{
+		orders.New(reg),
+	}
+}
+
+// readSide is the read models' database and the runner over it, shared by
+// the read API (readers, WaitFor, readiness), the project role (Run) and
+// the operator CLI.
+type readSide struct {
+	cfg     config.Config
+	log     *slog.Logger
+	dialect projections.Dialect
+	// w is the runner's pool (on SQLite one connection: the one writer);
+	// r the readers'.
+	w, r    *sql.DB
+	runner  *projections.Runner
+	metrics *heldCollectors // the runner's, registered on the server that shows them
+}
+
+// openReadSide opens the read-model database the configuration names
+// (SQLite views.db in the data dir, or a PostgreSQL schema), migrates the
+// runner's tables and creates the views' tables. It runs nothing.
+func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, store eventstore.Store) (*readSide, error) {
+	rs := &readSide{cfg: cfg, log: logger.With(slog.String("component", "projections")), metrics: &heldCollectors{}}
+	var err error
+	switch cfg.Views() {
+	case config.ViewsPostgres:
+		rs.dialect = projections.Postgres()
+		rs.w, rs.r, err = openPostgresViews(ctx, cfg)
+	default:
+		rs.dialect = projections.SQLite()
+		rs.w, rs.r, err = openSQLiteViews(filepath.Join(cfg.DataDir, "views.db"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	rs.runner, err = projections.New(ctx, projections.Options{
+		DB: rs.w, Dialect: rs.dialect, Store: store, Registerer: rs.metrics, Logger: rs.log,
+	}, readProjectors(commands.NewRegistry())...)
+	if err != nil {
+		_ = rs.Close()
+		return nil, fmt.Errorf("projections: %w", err)
+	}
+	return rs, nil
+}
+
+func openSQLiteViews(path string) (w, r *sql.DB, err error) {
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	if w, err = sql.Open("sqlite", dsn); err != nil {
+		return nil, nil, fmt.Errorf("open the read models in %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1) // SQLite has one writer: queue in Go, not in busy waits
+	if r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+		_ = w.Close()
+		return nil, nil, fmt.Errorf("open the read models in %s: %w", path, err)
+	}
+	return w, r, nil
+}
+
+func openPostgresViews(ctx context.Context, cfg config.Config) (w, r *sql.DB, err error) {
+	u, err := url.Parse(cfg.PostgresURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read models: %w", err)
+	}
+	admin, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return nil, nil, fmt.Errorf("read models: %w", err)
+	}
+	// The schema is a checked identifier (config), safe to splice.
+	_, err = admin.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+cfg.ViewsSchema)
+	_ = admin.Close()
+	if err != nil {
+		return nil, nil, fmt.Errorf("read models: create schema %s: %w", cfg.ViewsSchema, err)
+	}
+	q := u.Query()
+	q.Set("search_path", cfg.ViewsSchema)
+	u.RawQuery = q.Encode()
+	if w, err = sql.Open("pgx", u.String()); err != nil {
+		return nil, nil, fmt.Errorf("read models: %w", err)
+	}
+	w.SetMaxOpenConns(8)
+	if r, err = sql.Open("pgx", u.String()); err != nil {
+		_ = w.Close()
+		return nil, nil, fmt.Errorf("read models: %w", err)
+	}
+	r.SetMaxOpenConns(32)
+	r.SetMaxIdleConns(32)
+	return w, r, nil
+}
+
+// Close closes both pools.
+func (rs *readSide) Close() error {
+	return errors.Join(rs.r.Close(), rs.w.Close())
+}
+
+// start runs the projectors until the returned stop is called; stop waits
+// for the runner to let go, so the store can close after it.
+func (rs *readSide) start() (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = rs.runner.Run(ctx)
+	}()
+	rs.log.Info("projectors running", slog.Any("projectors", rs.runner.Names()))
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			rs.log.Info("projectors stopped")
+		})
+	}
+}
+
+// check is the read side's readiness: every projector within
+// SOUQ_READY_MAX_LAG events of the store's head and none failing.
+func (rs *readSide) check() httpx.Check {
+	return httpx.Check{Name: "projections", Fn: func(ctx context.Context) error {
+		return rs.runner.Ready(ctx, rs.cfg.ReadyMaxLag)
+	}}
+}
+
+// readDeps are the read API's dependencies: readers over the readers'
+// pool, the runner's WaitFor, token verification.
+func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
+	rebind := rs.dialect.Rebind
+	return readapi.Deps{
+		Verify: readVerifier(v),
+		Wait: func(ctx context.Context, name string, pos uint64) error {
+			return rs.runner.WaitFor(ctx, name, eventstore.Position(pos))
+		},
+		MaxWait: rs.cfg.ReadWait,
+		Orders:  orderq.New(rs.r, rebind),
+	}
+}
+
+// readVerifier adapts internal/auth to the read API, which may not import
+// it (auth reaches the event store's types for event metadata).
+func readVerifier(v auth.Verifier) readapi.Verifier {
+	return func(ctx context.Context, token string) (readapi.Caller, error) {
+		a, err := v.Verify(ctx, token)
+		if err != nil {
+			return readapi.Caller{}, err
+		}
+		return readapi.Caller{UserID: a.UserID, Role: readapi.Role(a.Role), VendorID: a.VendorID}, nil
+	}
+}
+
+// heldCollectors holds the runner's Prometheus collectors until a server's
+// registry takes them: `souq serve` shows them on the read API's /metrics,
+// `souq project` on its own.
+type heldCollectors struct {
+	mu sync.Mutex
+	cs []prometheus.Collector
+}
+
+func (c *heldCollectors) Register(col prometheus.Collector) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cs = append(c.cs, col)
+	return nil
+}
+
+func (c *heldCollectors) MustRegister(cols ...prometheus.Collector) {
+	for _, col := range cols {
+		_ = c.Register(col)
+	}
+}
+
+func (c *heldCollectors) Unregister(col prometheus.Collector) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := len(c.cs)
+	c.cs = slices.DeleteFunc(c.cs, func(x prometheus.Collector) bool { return x == col })
+	return len(c.cs) < n
+}
+
+// into registers the held collectors in reg.
+func (c *heldCollectors) into(reg prometheus.Registerer) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, col := range c.cs {
+		if err := reg.Register(col); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// projectAPI is the project role's server: health, readiness (projections
+// within their lag bound) and the runner's metrics, on SOUQ_PROJECT_ADDR.
+func (rs *readSide) projectAPI(logger *slog.Logger, reg *prometheus.Registry, checks []httpx.Check, version string) (*httpx.API, error) {
+	if err := rs.metrics.into(reg); err != nil {
+		return nil, err
+	}
+	return httpx.New(httpx.Options{Name: "project", Title: "souq projector", Version: version, Logger: logger, Registry: reg,
+		Checks: append(checks, rs.check()), ReadyTimeout: rs.cfg.ReadyTimeout})
+}
