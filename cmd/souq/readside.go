@@ -21,8 +21,14 @@ import (
 	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections"
+	"github.com/souq-market/souq/projections/audit"
+	"github.com/souq-market/souq/projections/audit/auditq"
+	"github.com/souq-market/souq/projections/kpis"
+	"github.com/souq-market/souq/projections/kpis/kpiq"
 	"github.com/souq-market/souq/projections/orders"
 	"github.com/souq-market/souq/projections/orders/orderq"
+	"github.com/souq-market/souq/projections/vendors"
+	"github.com/souq-market/souq/projections/vendors/vendorq"
 	"github.com/souq-market/souq/readapi"
 )
 
@@ -31,6 +37,7 @@ import (
 func readProjectors(reg *eventstore.Registry) []projections.Projector {
 	return []projections.Projector{
 		orders.New(reg),
+		vendors.New(), kpis.New(), audit.New(),
 	}
 }
 
@@ -163,6 +170,7 @@ func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 		},
 		MaxWait: rs.cfg.ReadWait,
 		Orders:  orderq.New(rs.r, rebind),
+		Vendors: vendorq.New(rs.r, rebind), KPIs: kpiq.New(rs.r, rebind), Audit: auditq.New(rs.r, rebind),
 	}
 }
 
