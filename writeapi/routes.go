@@ -45,6 +45,7 @@ func (s *server) routes() {
 	ord := ordercmd.Deps{Exec: s.exec, Now: s.now}
 	wal := walletcmd.Deps{Exec: s.exec, Now: s.now}
 	shp := shipcmd.Deps{Exec: s.exec, Now: s.now}
+	s.catalogRoutes() // catalogroutes.go: products, vendors, returns, reviews, affiliates
 
 	handle(s, route[*receiptReq]{
 		op:    httpx.Operation{Method: "POST", Path: "/v1/inventory/{sku}/receipts", ID: "receiveStock", Tag: "inventory", Summary: "Add stock of a SKU that arrived at a location."},
