@@ -363,3 +363,29 @@ func Registry(lists ...[]domain.Event) *eventstore.Registry {
 	}
 	return r
 }
+
+// Prove is the replay contract of an SQL view: projected from st once (into
+// db, which it leaves for the caller to inspect), rebuilt from position
+// zero, fed the whole history twice in overlapping duplicate batches, and
+// fed other interleavings of its aggregates, it always ends with the same
+// rows. dump renders a database's rows, leaving out what depends on global
+// positions.
+func Prove(t *testing.T, db DB, st eventstore.Store, newProjector func() projections.Projector, dump func(DB) string) {
+	t.Helper()
+	p := newProjector()
+	r := Project(t, db, st, p)
+	once := dump(db)
+	if err := r.Rebuild(context.Background(), p.Name(), nil); err != nil {
+		t.Fatal(err)
+	}
+	Same(t, "after a rebuild", dump(db), once)
+	for seed := range uint64(3) {
+		other := Fresh(t, db)
+		Project(t, other, Redelivering{Store: st, Seed: seed}, newProjector())
+		Same(t, fmt.Sprintf("redelivered (seed %d)", seed), dump(other), once)
+
+		other = Fresh(t, db)
+		Project(t, other, Interleave(t, st, seed), newProjector())
+		Same(t, fmt.Sprintf("interleaving %d", seed), dump(other), once)
+	}
+}
