@@ -1,6 +1,10 @@
 package process_test
 
 import (
+	"log/slog"
+
+	"strings"
+
 	"github.com/souq-market/souq/commands"
 	invcmd "github.com/souq-market/souq/commands/inventory"
 	paycmd "github.com/souq-market/souq/commands/payment"
@@ -8,6 +12,7 @@ import (
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/inventory"
 	"github.com/souq-market/souq/domain/payment"
+	"github.com/souq-market/souq/eventstore"
 )
 
 func domainOrder(s string) domain.OrderID { return domain.OrderID(s) }
@@ -23,3 +28,9 @@ func expire(w *world, sku domain.SKU, id inventory.ReservationID) (commands.Resu
 	return invcmd.Expire{Deps: invcmd.Deps{Exec: w.exec, Now: w.clock.Now}}.Handle(w.ctx,
 		invcmd.At[inventory.Expire]{SKU: sku, Location: process.DefaultLocation, Cmd: inventory.Expire{ReservationID: id}}, commands.Meta{})
 }
+
+func eventPos(p uint64) eventstore.Position { return eventstore.Position(p) }
+
+func containsStr(s, sub string) bool { return strings.Contains(s, sub) }
+
+var quiet = slog.New(slog.DiscardHandler)
