@@ -43,6 +43,8 @@ Usage:
   souq write    [flags]   run the write API only
   souq read     [flags]   run the read API only
   souq project  [flags]   run the projectors only (health, readiness and metrics on -project-addr)
+  souq projections list|rebuild|pause|resume|reset|parked|replay-parked [NAME] [flags]
+                          operate the projectors (souq projections help)
   souq health   [url]     exit 0 when url answers 200 (default http://127.0.0.1:8080/healthz);
                           the container health check, as the runtime image has no shell
   souq version            print version, commit and Go version
@@ -62,6 +64,8 @@ func run(ctx context.Context, env environment) int {
 		return runServer(ctx, env, cmd, args)
 	case "health":
 		return health(ctx, env, args)
+	case "projections":
+		return projectionsCLI(ctx, env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.stdout, versionLine())
 		return exitOK
