@@ -19,7 +19,7 @@ type routeCase struct {
 }
 
 func hostileRoutes() []routeCase {
-	return []routeCase{
+	return append([]routeCase{
 		{"/v1/inventory/oud-50/receipts", `{"location":"dxb","quantity":1}`, auth.Vendor, "v-1"},
 		{"/v1/inventory/oud-50/adjustments", `{"location":"dxb","delta":1,"reason":"found"}`, auth.Vendor, "v-1"},
 		{"/v1/inventory/oud-50/reservations", `{"location":"dxb","reservation_id":"r-9","order_id":"o-9","quantity":1,"expires_at":"2999-01-01T00:00:00Z"}`, auth.Vendor, "v-1"},
@@ -34,7 +34,7 @@ func hostileRoutes() []routeCase {
 		{"/v1/wallets/w-1/credits", `{"reference":"x","amount":{"amount":1,"currency":"AED"}}`, auth.Admin, "a-1"},
 		{"/v1/wallets/w-1/holds", `{"hold_id":"h-9","order_id":"o-1","amount":{"amount":1,"currency":"AED"}}`, auth.Customer, "c-1"},
 		{"/v1/shipments", `{"shipment_id":"s-9","order_id":"o-1","sub_order_id":"SUB","carrier":"dhl","tracking_number":"D1","label_key":"l"}`, auth.Vendor, "v-1"},
-	}
+	}, catalogHostileRoutes()...) // catalogroutes_test.go
 }
 
 // fixtures: stock, an order of c-1 with a sub-order per vendor, a wallet.
