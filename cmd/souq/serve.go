@@ -83,6 +83,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 		// X-Souq-Min-Position still see the projectors move.
 		stopRunner := rs.start()
 		defer stopRunner()
+		// The process managers issue commands from events (process.go).
+		stopProcess, err := startProcess(ctx, logger, store, rs)
+		if err != nil {
+			return err
+		}
+		defer stopProcess()
 	}
 	serveErr := make(chan error, len(servers))
 	for _, s := range servers {

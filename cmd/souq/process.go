@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/process"
+	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/internal/sandbox"
+	"github.com/souq-market/souq/projections"
+)
+
+// managed runs a process manager as the runner's Idempotent kind: at least
+// once, checkpoint after Handle returned, which is what a manager with
+// derived command IDs needs (a redelivery replays as no-ops).
+type managed struct{ process.Manager }
+
+// Reset has nothing to empty: a manager's effects are events in the store,
+// and replaying it from zero after a reset issues nothing new.
+func (managed) Reset(context.Context) error { return nil }
+
+// startProcess runs the process managers (checkpoints in the read side's
+// runner tables, their own runner so the read models' metrics stay as they
+// are) and the reservation-expiry sweeper, until the returned stop is
+// called. The card gateway is the embedded sandbox, which settles on its own.
+func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Store, rs *readSide) (stop func(), err error) {
+	logger = logger.With(slog.String("component", "process"))
+	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
+	gw := sandbox.New(sandbox.Options{Exec: exec, Logger: logger})
+	deps := process.Deps{Exec: exec, Logger: logger}
+	checkout := process.NewCheckout(process.Checkout{Deps: deps, Gateway: gw})
+	runner, err := projections.New(ctx, projections.Options{DB: rs.w, Dialect: rs.dialect, Store: store, Logger: logger, BatchSize: 64},
+		managed{checkout})
+	if err != nil {
+		_ = gw.Close()
+		return nil, fmt.Errorf("process managers: %w", err)
+	}
+	expiry := process.NewExpiry(deps, 0)
+	run, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = runner.Run(run) })
+	wg.Go(func() { _ = expiry.Run(run) })
+	logger.Info("process managers running", slog.Any("managers", runner.Names()), slog.String("gateway", gw.Provider()))
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			cancel()
+			wg.Wait()
+			_ = gw.Close()
+			logger.Info("process managers stopped")
+		})
+	}, nil
+}
