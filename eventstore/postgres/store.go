@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -291,31 +290,4 @@ func (s *Store) closed() bool {
 	default:
 		return false
 	}
-}
-
-// scanEvents reads rows of the columns in statements.columns.
-func scanEvents(rows pgx.Rows, capacity int) ([]eventstore.RecordedEvent, error) {
-	defer rows.Close()
-	out := make([]eventstore.RecordedEvent, 0, min(capacity, 4096))
-	var (
-		pos, rev     int64
-		version      int32
-		data, mdJSON []byte
-	)
-	for rows.Next() {
-		var e eventstore.RecordedEvent
-		if err := rows.Scan(&pos, &e.StreamID, &rev, &e.ID, &e.Type, &version, &data, &mdJSON); err != nil {
-			return nil, err
-		}
-		e.Position = eventstore.Position(pos)
-		e.StreamRevision = uint64(rev)
-		e.SchemaVersion = int(version)
-		e.Data = json.RawMessage(data)
-		if err := json.Unmarshal(mdJSON, &e.Metadata); err != nil {
-			return nil, fmt.Errorf("event at position %d: metadata: %w", pos, err)
-		}
-		data, mdJSON = nil, nil // Scan reuses a non-nil slice; each event keeps its own
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
