@@ -9,9 +9,12 @@ import (
 
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/audit/auditq"
+	"github.com/souq-market/souq/projections/inventory/stockq"
 	"github.com/souq-market/souq/projections/kpis/kpiq"
 	"github.com/souq-market/souq/projections/orders/orderq"
+	"github.com/souq-market/souq/projections/shipments/shipmentq"
 	"github.com/souq-market/souq/projections/vendors/vendorq"
+	"github.com/souq-market/souq/projections/wallets/walletq"
 )
 
 // Deps are what the read API needs; cmd/souq builds them.
@@ -31,10 +34,13 @@ type Deps struct {
 	MaxWait time.Duration
 
 	// The views' readers; a nil reader leaves its routes out.
-	Orders  *orderq.Reader
-	Vendors *vendorq.Reader
-	KPIs    *kpiq.Reader
-	Audit   *auditq.Reader
+	Orders    *orderq.Reader
+	Wallets   *walletq.Reader
+	Shipments *shipmentq.Reader
+	Inventory *stockq.Reader
+	Vendors   *vendorq.Reader
+	KPIs      *kpiq.Reader
+	Audit     *auditq.Reader
 }
 
 // Server is the read API under construction: route files add their routes
@@ -65,6 +71,9 @@ func New(d Deps) (*httpx.API, error) {
 	// Each view's routes, one function per file: a new view adds a line.
 	for _, add := range []func(*Server){
 		(*Server).orderRoutes,
+		(*Server).walletRoutes,
+		(*Server).shipmentRoutes,
+		(*Server).inventoryRoutes,
 		(*Server).vendorRoutes, (*Server).kpiRoutes, (*Server).auditRoutes,
 	} {
 		add(s)

@@ -1,0 +1,132 @@
+package readapi
+
+import (
+	"context"
+
+	"github.com/souq-market/souq/internal/httpx"
+	"github.com/souq-market/souq/projections/wallets/walletq"
+)
+
+// View names of the wallets, shipments and inventory routes.
+const (
+	ViewWallets   = "wallets"
+	ViewShipments = "shipments"
+	ViewInventory = "inventory"
+)
+
+func (s *Server) walletRoutes() {
+	rd := s.deps.Wallets
+	if rd == nil {
+		return
+	}
+	roles := []Role{Customer, Admin, SuperAdmin, Auditor}
+	// own reads a wallet, refusing a customer another's.
+	own := func(ctx context.Context, c *Call) (walletq.Balance, error) {
+		b, err := rd.Get(ctx, c.Vars["id"])
+		if err != nil {
+			return b, notFound(err, "wallet "+c.Vars["id"])
+		}
+		if !c.Caller.Sees() && b.CustomerID != c.Caller.UserID {
+			return b, notOwner("wallet " + b.WalletID)
+		}
+		return b, nil
+	}
+	s.Handle(Route{
+		Op:    httpx.Operation{Path: "/v1/wallets/{id}", ID: "getWallet", Tag: "wallets", Summary: "A wallet's balances: available, held for checkouts, cashback pending."},
+		Roles: roles, Views: []string{ViewWallets},
+		Read: func(ctx context.Context, c *Call) (any, error) { return own(ctx, c) },
+	})
+	s.Handle(Route{
+		Op:    httpx.Operation{Path: "/v1/wallets/{id}/statement", ID: "getWalletStatement", Tag: "wallets", Summary: "A wallet's postings, newest first, with the running balance (?limit, ?cursor)."},
+		Roles: roles, Views: []string{ViewWallets},
+		Read: func(ctx context.Context, c *Call) (any, error) {
+			b, err := own(ctx, c)
+			if err != nil {
+				return nil, err
+			}
+			limit, err := c.Limit(50, 200)
+			if err != nil {
+				return nil, err
+			}
+			var k walletq.Key
+			has, err := c.Cursor(&k)
+			if err != nil {
+				return nil, err
+			}
+			var after *walletq.Key
+			if has {
+				after = &k
+			}
+			items, next, err := rd.Statement(ctx, b.WalletID, b.Available.Currency, after, limit)
+			if err != nil {
+				return nil, err
+			}
+			if next == nil {
+				return NewPage(c, items, nil)
+			}
+			return NewPage(c, items, next)
+		},
+	})
+}
+
+func (s *Server) shipmentRoutes() {
+	rd := s.deps.Shipments
+	if rd == nil {
+		return
+	}
+	s.Handle(Route{
+		Op:    httpx.Operation{Path: "/v1/shipments/{tracking}", ID: "trackShipment", Tag: "shipments", Summary: "A parcel's tracking page by tracking number (?carrier), with the carrier events in the order they happened."},
+		Roles: []Role{Customer, Vendor, Admin, SuperAdmin, Auditor}, Views: []string{ViewShipments},
+		Read: func(ctx context.Context, c *Call) (any, error) {
+			carrier, err := c.Param("carrier")
+			if err != nil {
+				return nil, err
+			}
+			tr, err := rd.ByTracking(ctx, c.Vars["tracking"], carrier)
+			if err != nil {
+				return nil, notFound(err, "tracking number "+c.Vars["tracking"])
+			}
+			switch {
+			case c.Caller.Sees():
+			case c.Caller.Role == Vendor:
+				if tr.VendorID != c.Caller.VendorID {
+					return nil, notOwner("shipment " + tr.ShipmentID)
+				}
+			default: // a customer: the parcel of one of their orders
+				if s.deps.Orders == nil {
+					return nil, notOwner("shipment " + tr.ShipmentID)
+				}
+				o, err := s.deps.Orders.Get(ctx, tr.OrderID)
+				if err != nil || o.CustomerID != c.Caller.UserID {
+					return nil, notOwner("shipment " + tr.ShipmentID)
+				}
+			}
+			return tr, nil
+		},
+	})
+}
+
+func (s *Server) inventoryRoutes() {
+	rd := s.deps.Inventory
+	if rd == nil {
+		return
+	}
+	s.Handle(Route{
+		Op:    httpx.Operation{Path: "/v1/inventory/{sku}", ID: "getStock", Tag: "inventory", Summary: "A SKU's stock: on hand, reserved, available, per location (?location)."},
+		Roles: []Role{Vendor, Admin, SuperAdmin, Auditor}, Views: []string{ViewInventory},
+		Read: func(ctx context.Context, c *Call) (any, error) {
+			loc, err := c.Param("location")
+			if err != nil {
+				return nil, err
+			}
+			sku, err := rd.Get(ctx, c.Vars["sku"], loc)
+			if err != nil {
+				return nil, notFound(err, "SKU "+c.Vars["sku"])
+			}
+			if !c.Caller.Sees() && sku.VendorID != c.Caller.VendorID {
+				return nil, notOwner("SKU " + sku.SKU)
+			}
+			return sku, nil
+		},
+	})
+}
