@@ -23,12 +23,18 @@ import (
 	"github.com/souq-market/souq/projections"
 	"github.com/souq-market/souq/projections/audit"
 	"github.com/souq-market/souq/projections/audit/auditq"
+	"github.com/souq-market/souq/projections/inventory"
+	"github.com/souq-market/souq/projections/inventory/stockq"
 	"github.com/souq-market/souq/projections/kpis"
 	"github.com/souq-market/souq/projections/kpis/kpiq"
 	"github.com/souq-market/souq/projections/orders"
 	"github.com/souq-market/souq/projections/orders/orderq"
+	"github.com/souq-market/souq/projections/shipments"
+	"github.com/souq-market/souq/projections/shipments/shipmentq"
 	"github.com/souq-market/souq/projections/vendors"
 	"github.com/souq-market/souq/projections/vendors/vendorq"
+	"github.com/souq-market/souq/projections/wallets"
+	"github.com/souq-market/souq/projections/wallets/walletq"
 	"github.com/souq-market/souq/readapi"
 )
 
@@ -37,6 +43,9 @@ import (
 func readProjectors(reg *eventstore.Registry) []projections.Projector {
 	return []projections.Projector{
 		orders.New(reg),
+		wallets.New(reg),
+		shipments.New(reg),
+		inventory.New(reg),
 		vendors.New(), kpis.New(), audit.New(),
 	}
 }
@@ -168,9 +177,12 @@ func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 		Wait: func(ctx context.Context, name string, pos uint64) error {
 			return rs.runner.WaitFor(ctx, name, eventstore.Position(pos))
 		},
-		MaxWait: rs.cfg.ReadWait,
-		Orders:  orderq.New(rs.r, rebind),
-		Vendors: vendorq.New(rs.r, rebind), KPIs: kpiq.New(rs.r, rebind), Audit: auditq.New(rs.r, rebind),
+		MaxWait:   rs.cfg.ReadWait,
+		Orders:    orderq.New(rs.r, rebind),
+		Wallets:   walletq.New(rs.r, rebind),
+		Shipments: shipmentq.New(rs.r, rebind),
+		Inventory: stockq.New(rs.r, rebind),
+		Vendors:   vendorq.New(rs.r, rebind), KPIs: kpiq.New(rs.r, rebind), Audit: auditq.New(rs.r, rebind),
 	}
 }
 
