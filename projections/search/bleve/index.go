@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 
 	"github.com/souq-market/souq/projections/search"
 )
@@ -243,9 +244,15 @@ func document(ix bleve.Index, id string) (search.Document, error) {
 	return d, nil
 }
 
-func keys(sort []string) []json.RawMessage {
-	out := make([]json.RawMessage, 0, len(sort))
-	for _, s := range sort {
+// keys is a hit's sort key for a cursor. Bleve reports the score's place
+// as "_score" and takes the score itself back in SearchAfter, so the score
+// goes in, exactly (shortest round-tripping form).
+func keys(h *bsearch.DocumentMatch) []json.RawMessage {
+	out := make([]json.RawMessage, 0, len(h.Sort))
+	for _, s := range h.Sort {
+		if s == "_score" {
+			s = strconv.FormatFloat(h.Score, 'g', -1, 64)
+		}
 		b, _ := json.Marshal(s) // a string always marshals
 		out = append(out, b)
 	}

@@ -146,7 +146,7 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (search.Page, error
 		if err != nil {
 			return search.Page{}, err
 		}
-		page.Hits = append(page.Hits, search.Hit{Document: d, Score: h.Score, Key: keys(h.Sort)})
+		page.Hits = append(page.Hits, search.Hit{Document: d, Score: h.Score, Key: keys(h)})
 	}
 	for name, fr := range res.Facets {
 		var buckets []search.Bucket
