@@ -70,6 +70,13 @@ type Config struct {
 	ViewsSchema string
 	ReadWait    time.Duration
 	ProjectAddr string
+	// StripeAPISecret (sk_… or rk_…) is the Stripe gateway's API key;
+	// StripeWebhookSecret (whsec_…) verifies POST /webhooks/stripe. Empty:
+	// Stripe off, its webhook refusing every delivery.
+	StripeAPISecret     string
+	StripeWebhookSecret string
+	// Carrier webhook HMAC keys; empty refuses that carrier's deliveries.
+	FetchrSecret, AramexSecret, SMSASecret, DHLSecret string
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -115,6 +122,12 @@ func settings(terminal bool) []setting {
 		{"views-schema", "SOUQ_VIEWS_SCHEMA", "views", "PostgreSQL schema of the read models (created if missing)", setViewsSchema},
 		{"read-wait", "SOUQ_READ_WAIT", "2s", "longest wait of a read sending X-Souq-Min-Position before it answers X-Souq-Behind (0s to 30s)", durationSetter(func(c *Config) *time.Duration { return &c.ReadWait }, 0, 30*time.Second)},
 		{"project-addr", "SOUQ_PROJECT_ADDR", ":8082", "listen address of `souq project` (health, readiness, metrics)", func(c *Config, v string) string { c.ProjectAddr = v; return addrProblem(v) }},
+		{"stripe-api-secret", "SOUQ_STRIPE_API_SECRET", "", "Stripe API key (sk_… or rk_…) of the card gateway", secretSetter(func(c *Config) *string { return &c.StripeAPISecret }, "sk_", "rk_")},
+		{"stripe-webhook-secret", "SOUQ_STRIPE_WEBHOOK_SECRET", "", "signing secret (whsec_…) of POST /webhooks/stripe", secretSetter(func(c *Config) *string { return &c.StripeWebhookSecret }, "whsec_")},
+		{"carrier-fetchr-secret", "SOUQ_CARRIER_FETCHR_SECRET", "", "HMAC key of Fetchr's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.FetchrSecret })},
+		{"carrier-aramex-secret", "SOUQ_CARRIER_ARAMEX_SECRET", "", "HMAC key of Aramex's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.AramexSecret })},
+		{"carrier-smsa-secret", "SOUQ_CARRIER_SMSA_SECRET", "", "HMAC key of SMSA's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.SMSASecret })},
+		{"carrier-dhl-secret", "SOUQ_CARRIER_DHL_SECRET", "", "HMAC key of DHL's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.DHLSecret })},
 	}
 }
 
@@ -399,6 +412,24 @@ func textSetter(field func(*Config) *string) func(*Config, string) string {
 		*field(c) = v
 		if strings.TrimSpace(v) == "" || len(v) > 200 || !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
 			return "must be 1 to 200 bytes of text without control characters"
+		}
+		return ""
+	}
+}
+
+// secretSetter takes an optional secret: empty, or 16 to 512 visible ASCII
+// bytes starting with one of the prefixes (when any are given).
+func secretSetter(field func(*Config) *string, prefixes ...string) func(*Config, string) string {
+	return func(c *Config, v string) string {
+		*field(c) = v
+		if v == "" {
+			return ""
+		}
+		if len(v) < 16 || len(v) > 512 || strings.ContainsFunc(v, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+			return "must be 16 to 512 visible ASCII characters"
+		}
+		if len(prefixes) > 0 && !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(v, p) }) {
+			return "must start with " + strings.Join(prefixes, " or ")
 		}
 		return ""
 	}
