@@ -145,7 +145,8 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
 			api, err = writeapi.New(writeapi.Deps{Store: store, Exec: exec, Auth: v, Logger: logger, Registry: reg,
 				ReadyTimeout: cfg.ReadyTimeout, Version: version,
-				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays}})
+				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays},
+				Webhooks: webhooks(cfg)})
 		case "read":
 			addr = cfg.ReadAddr
 			var v auth.Verifier
