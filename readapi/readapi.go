@@ -12,6 +12,7 @@ import (
 	"github.com/souq-market/souq/projections/inventory/stockq"
 	"github.com/souq-market/souq/projections/kpis/kpiq"
 	"github.com/souq-market/souq/projections/orders/orderq"
+	"github.com/souq-market/souq/projections/search"
 	"github.com/souq-market/souq/projections/shipments/shipmentq"
 	"github.com/souq-market/souq/projections/vendors/vendorq"
 	"github.com/souq-market/souq/projections/wallets/walletq"
@@ -41,6 +42,8 @@ type Deps struct {
 	Vendors   *vendorq.Reader
 	KPIs      *kpiq.Reader
 	Audit     *auditq.Reader
+	// Search answers the public product search and suggest routes.
+	Search search.Searcher
 }
 
 // Server is the read API under construction: route files add their routes
@@ -75,6 +78,7 @@ func New(d Deps) (*httpx.API, error) {
 		(*Server).shipmentRoutes,
 		(*Server).inventoryRoutes,
 		(*Server).vendorRoutes, (*Server).kpiRoutes, (*Server).auditRoutes,
+		(*Server).searchRoutes,
 	} {
 		add(s)
 	}

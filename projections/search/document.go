@@ -12,6 +12,10 @@ import (
 // which keeps serving until the new one has caught up (Promote).
 const MappingVersion = 1
 
+// View is the name of the projector feeding the index of MappingVersion:
+// its checkpoint key, and what a read waits for on X-Souq-Min-Position.
+func View() string { return "search-v" + strconv.Itoa(MappingVersion) }
+
 // Document is what the index holds of a product on sale: the fields the
 // query model searches, filters, facets and sorts on. Prices are the lowest
 // of the product's sizes, in minor units, per currency it is sold in.

@@ -36,16 +36,14 @@ var _ projections.Idempotent = (*Projector)(nil)
 
 // New returns the projector writing to index, decoding with registry. Its
 // name is the runner's checkpoint key: give each mapping version its own
-// (Name), so a new mapping is built from position zero beside the old one.
+// (search.View), so a new mapping is built from position zero beside the
+// old one.
 func New(name string, index search.Index, registry *eventstore.Registry) (*Projector, error) {
 	if name == "" || index == nil || registry == nil {
 		return nil, fmt.Errorf("search projector: a name, an index and a registry are needed")
 	}
 	return &Projector{name: name, index: index, registry: registry}, nil
 }
-
-// Name is the checkpoint key for a mapping version.
-func Name(version int) string { return fmt.Sprintf("search-v%d", version) }
 
 func (p *Projector) Name() string { return p.name }
 

@@ -24,7 +24,7 @@ const products = 240
 func Run(t *testing.T, open func(t *testing.T) search.Index) {
 	m := Fixture(products)
 	ix := open(t)
-	p, err := projector.New(projector.Name(search.MappingVersion), ix, Registry())
+	p, err := projector.New(search.View(), ix, Registry())
 	if err != nil {
 		t.Fatal(err)
 	}
