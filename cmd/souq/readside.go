@@ -101,6 +101,10 @@ func openSQLiteViews(path string) (w, r *sql.DB, err error) {
 		_ = w.Close()
 		return nil, nil, fmt.Errorf("open the read models in %s: %w", path, err)
 	}
+	// Readers keep their connections: opening an SQLite connection (file,
+	// pragmas) costs more than most reads; a few suffice on a small box.
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
 	return w, r, nil
 }
 
