@@ -43,6 +43,10 @@ type Deps struct {
 	Now func() time.Time
 	// Webhooks holds the providers' signing secrets (webhooks.go).
 	Webhooks Webhooks
+	// Identity serves accounts and issues tokens (identity.go); Edge is
+	// the rate limit and CORS in front of every route (ratelimit.go, cors.go).
+	Identity Identity
+	Edge     Edge
 }
 
 // New builds the write API.
@@ -77,6 +81,13 @@ func New(d Deps) (*httpx.API, error) {
 	s := &server{api: api, store: d.Store, exec: d.Exec, verifier: d.Auth, catalog: d.Catalog, now: d.Now, policy: d.Policy}
 	s.routes()
 	s.webhooks(d.Webhooks, d.Logger)
+	if err := s.identity(d.Identity); err != nil {
+		return nil, err
+	}
+	if d.Edge.Logger == nil {
+		d.Edge.Logger = d.Logger
+	}
+	s.edge(d.Edge)
 	return api, nil
 }
 
