@@ -11,32 +11,53 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
 	bsearch "github.com/blevesearch/bleve/v2/search"
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/souq-market/souq/projections/search"
 )
 
-// Internal keys: records of the projector, and each searchable document as
-// the hits return it.
-const (
-	recordPrefix = "r/"
-	docPrefix    = "d/"
+// Buckets of the records file beside each index: the projector's records,
+// and each searchable document as hits return it. They live in bbolt rather
+// than in Bleve's internal store, which scorch rewrites whole with every
+// persisted snapshot (quadratic as the catalog grows).
+var (
+	recordBucket = []byte("records")
+	docBucket    = []byte("documents")
 )
 
 // Index is the Bleve search.Index. Writes go to the index of the current
 // mapping version; reads go there too, unless an index of an older version
 // was found at Open: it serves reads until Promote, while the projector of
 // the new version builds the new one from position zero.
+//
+// Save writes the records first (one bbolt transaction, synced), then the
+// documents (one Bleve batch, waited for until persisted). A crash between
+// the two leaves records ahead of documents; the redelivered batch finds
+// its events stale but recomputes and re-indexes every product it touches,
+// which heals it.
 type Index struct {
 	dir string
 
 	mu    sync.RWMutex // Reset and Promote against everything else
-	write bleve.Index
-	read  bleve.Index // == write once promoted
-	old   string      // directory of the index read until Promote
+	write *store
+	read  *store // == write once promoted
 }
+
+// store is one mapping version: its Bleve index and its records file.
+type store struct {
+	path string
+	ix   bleve.Index
+	db   *bolt.DB
+}
+
+func (s *store) close() error { return errors.Join(s.ix.Close(), s.db.Close()) }
+
+func (s *store) remove() error { return errors.Join(os.RemoveAll(s.path), os.Remove(s.path+".bolt")) }
 
 var _ search.Index = (*Index)(nil)
 
@@ -50,8 +71,7 @@ func Open(dir string) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bleve: %w", err)
 	}
-	cur := Path(dir, search.MappingVersion)
-	w, err := openOrCreate(cur)
+	w, err := openStore(Path(dir, search.MappingVersion), true)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +79,7 @@ func Open(dir string) (*Index, error) {
 	// The newest older version keeps serving until Promote.
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, errors.Join(fmt.Errorf("bleve: %w", err), w.Close())
+		return nil, errors.Join(fmt.Errorf("bleve: %w", err), w.close())
 	}
 	best := -1
 	for _, e := range entries {
@@ -70,41 +90,48 @@ func Open(dir string) (*Index, error) {
 		}
 	}
 	if best >= 0 {
-		if count, _ := w.DocCount(); count == 0 {
-			r, err := bleve.Open(Path(dir, best))
+		if count, _ := w.ix.DocCount(); count == 0 {
+			r, err := openStore(Path(dir, best), false)
 			if err != nil {
-				return nil, errors.Join(fmt.Errorf("bleve: open version %d: %w", best, err), w.Close())
+				return nil, errors.Join(fmt.Errorf("bleve: open version %d: %w", best, err), w.close())
 			}
-			ix.read, ix.old = r, Path(dir, best)
+			ix.read = r
 		}
 	}
 	return ix, nil
 }
 
-func openOrCreate(path string) (bleve.Index, error) {
+func openStore(path string, create bool) (*store, error) {
 	ix, err := bleve.Open(path)
-	if err == nil {
-		return ix, nil
+	if errors.Is(err, bleve.ErrorIndexPathDoesNotExist) && create {
+		var m *mapping.IndexMappingImpl
+		if m, err = newMapping(); err != nil {
+			return nil, err
+		}
+		ix, err = bleve.New(path, m)
 	}
-	if !errors.Is(err, bleve.ErrorIndexPathDoesNotExist) {
+	if err != nil {
 		return nil, fmt.Errorf("bleve: open %s: %w", path, err)
 	}
-	m, err := newMapping()
-	if err != nil {
-		return nil, err
+	db, err := bolt.Open(path+".bolt", 0o644, &bolt.Options{Timeout: 5 * time.Second})
+	if err == nil {
+		err = db.Update(func(tx *bolt.Tx) error {
+			_, err1 := tx.CreateBucketIfNotExists(recordBucket)
+			_, err2 := tx.CreateBucketIfNotExists(docBucket)
+			return errors.Join(err1, err2)
+		})
 	}
-	ix, err = bleve.New(path, m)
 	if err != nil {
-		return nil, fmt.Errorf("bleve: create %s: %w", path, err)
+		return nil, errors.Join(fmt.Errorf("bleve: records of %s: %w", path, err), ix.Close())
 	}
-	return ix, nil
+	return &store{path: path, ix: ix, db: db}, nil
 }
 
 // Pending reports whether an older index still serves reads.
 func (ix *Index) Pending() bool {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.old != ""
+	return ix.read != ix.write
 }
 
 // Promote makes the current version's index serve reads and deletes the
@@ -112,23 +139,21 @@ func (ix *Index) Pending() bool {
 func (ix *Index) Promote() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if ix.old == "" {
+	if ix.read == ix.write {
 		return nil
 	}
-	err := ix.read.Close()
+	old := ix.read
 	ix.read = ix.write
-	old := ix.old
-	ix.old = ""
-	return errors.Join(err, os.RemoveAll(old))
+	return errors.Join(old.close(), old.remove())
 }
 
 // Close closes the indexes.
 func (ix *Index) Close() error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	err := ix.write.Close()
+	err := ix.write.close()
 	if ix.read != ix.write {
-		err = errors.Join(err, ix.read.Close())
+		err = errors.Join(err, ix.read.close())
 	}
 	return err
 }
@@ -137,7 +162,7 @@ func (ix *Index) Close() error {
 func (ix *Index) Ping(ctx context.Context) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	_, err := ix.read.DocCount()
+	_, err := ix.read.ix.DocCount()
 	return err
 }
 
@@ -146,61 +171,83 @@ func (ix *Index) Load(ctx context.Context, keys []string) (map[string]search.Rec
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	out := make(map[string]search.Record, len(keys))
-	for _, k := range keys {
-		b, err := ix.write.GetInternal([]byte(recordPrefix + k))
-		if err != nil {
-			return nil, fmt.Errorf("bleve: load %s: %w", k, err)
+	err := ix.write.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(recordBucket)
+		for _, k := range keys {
+			raw := b.Get([]byte(k))
+			if raw == nil {
+				continue
+			}
+			var r search.Record
+			if err := json.Unmarshal(raw, &r); err != nil { // copies out of the transaction's memory
+				return fmt.Errorf("bleve: load %s: %w", k, err)
+			}
+			out[k] = r
 		}
-		if b == nil {
-			continue
-		}
-		var r search.Record
-		if err := json.Unmarshal(b, &r); err != nil {
-			return nil, fmt.Errorf("bleve: load %s: %w", k, err)
-		}
-		out[k] = r
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
-// Save writes records, and the documents of product records, in one batch.
+// Save writes records, then the documents of product records.
 func (ix *Index) Save(ctx context.Context, records []search.Record) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	b := ix.write.NewBatch()
-	for _, r := range records {
-		raw, err := json.Marshal(r)
-		if err != nil {
-			return fmt.Errorf("bleve: save %s: %w", r.Key, err)
+	b := ix.write.ix.NewBatch()
+	err := ix.write.db.Update(func(tx *bolt.Tx) error {
+		rb, db := tx.Bucket(recordBucket), tx.Bucket(docBucket)
+		for _, r := range records {
+			raw, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("bleve: save %s: %w", r.Key, err)
+			}
+			if err := rb.Put([]byte(r.Key), raw); err != nil {
+				return fmt.Errorf("bleve: save %s: %w", r.Key, err)
+			}
+			if r.Product == nil {
+				continue
+			}
+			id := r.Key[len(search.ProductKey("")):]
+			if !r.Searchable() {
+				b.Delete(id)
+				if err := db.Delete([]byte(id)); err != nil {
+					return fmt.Errorf("bleve: save %s: %w", r.Key, err)
+				}
+				continue
+			}
+			d := r.Product.Document()
+			d.ID = id
+			doc, err := json.Marshal(d)
+			if err != nil {
+				return fmt.Errorf("bleve: save %s: %w", r.Key, err)
+			}
+			if err := b.Index(id, fields(d)); err != nil {
+				return fmt.Errorf("bleve: index %s: %w", id, err)
+			}
+			if err := db.Put([]byte(id), doc); err != nil {
+				return fmt.Errorf("bleve: save %s: %w", r.Key, err)
+			}
 		}
-		b.SetInternal([]byte(recordPrefix+r.Key), raw)
-		if r.Product == nil {
-			continue
-		}
-		id := r.Product.Doc.ID
-		if id == "" {
-			id = r.Key[len(search.ProductKey("")):]
-		}
-		if !r.Searchable() {
-			b.Delete(id)
-			b.DeleteInternal([]byte(docPrefix + id))
-			continue
-		}
-		d := r.Product.Document()
-		doc, err := json.Marshal(d)
-		if err != nil {
-			return fmt.Errorf("bleve: save %s: %w", r.Key, err)
-		}
-		if err := b.Index(id, fields(d)); err != nil {
-			return fmt.Errorf("bleve: index %s: %w", id, err)
-		}
-		b.SetInternal([]byte(docPrefix+id), doc)
-	}
-	if err := ctx.Err(); err != nil {
+		return ctx.Err()
+	})
+	if err != nil {
 		return err
 	}
-	if err := ix.write.Batch(b); err != nil {
+	// Bleve acknowledges a batch once searchable, before it is on disk; the
+	// runner saves its checkpoint when Save returns, so Save waits for the
+	// disk, or a crash would leave the checkpoint ahead of the index.
+	persisted := make(chan error, 1)
+	b.SetPersistedCallback(func(err error) { persisted <- err })
+	if err := ix.write.ix.Batch(b); err != nil {
 		return fmt.Errorf("bleve: batch: %w", err)
+	}
+	select {
+	case err := <-persisted:
+		if err != nil {
+			return fmt.Errorf("bleve: persist: %w", err)
+		}
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	return nil
 }
@@ -209,15 +256,11 @@ func (ix *Index) Save(ctx context.Context, records []search.Record) error {
 func (ix *Index) Reset(ctx context.Context) error {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	path := Path(ix.dir, search.MappingVersion)
 	promoted := ix.read == ix.write
-	if err := ix.write.Close(); err != nil {
+	if err := errors.Join(ix.write.close(), ix.write.remove()); err != nil {
 		return fmt.Errorf("bleve: reset: %w", err)
 	}
-	if err := os.RemoveAll(path); err != nil {
-		return fmt.Errorf("bleve: reset: %w", err)
-	}
-	w, err := openOrCreate(path)
+	w, err := openStore(ix.write.path, true)
 	if err != nil {
 		return err
 	}
@@ -228,25 +271,27 @@ func (ix *Index) Reset(ctx context.Context) error {
 	return nil
 }
 
-// document reads the stored document of a hit.
-func document(ix bleve.Index, id string) (search.Document, error) {
-	b, err := ix.GetInternal([]byte(docPrefix + id))
-	if err != nil {
-		return search.Document{}, fmt.Errorf("bleve: document %s: %w", id, err)
-	}
-	var d search.Document
-	if b == nil {
-		return d, fmt.Errorf("bleve: document %s is indexed but not stored", id)
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		return d, fmt.Errorf("bleve: document %s: %w", id, err)
-	}
-	return d, nil
+// documents reads the stored documents of hits, in order.
+func (s *store) documents(ids []string) ([]search.Document, error) {
+	out := make([]search.Document, 0, len(ids))
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(docBucket)
+		for _, id := range ids {
+			raw := b.Get([]byte(id))
+			if raw == nil {
+				return fmt.Errorf("bleve: document %s is indexed but not stored", id)
+			}
+			var d search.Document
+			if err := json.Unmarshal(raw, &d); err != nil {
+				return fmt.Errorf("bleve: document %s: %w", id, err)
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
 }
 
-// keys is a hit's sort key for a cursor. Bleve reports the score's place
-// as "_score" and takes the score itself back in SearchAfter, so the score
-// goes in, exactly (shortest round-tripping form).
 func keys(h *bsearch.DocumentMatch) []json.RawMessage {
 	out := make([]json.RawMessage, 0, len(h.Sort))
 	for _, s := range h.Sort {
@@ -269,4 +314,11 @@ func unkeys(after []json.RawMessage) ([]string, error) {
 		out = append(out, s)
 	}
 	return slices.Clip(out), nil
+}
+
+// Raw is the Bleve index reads go to, for the benchmark's baseline.
+func (ix *Index) Raw() bleve.Index {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.read.ix
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/blevesearch/bleve/v2"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/souq-market/souq/domain"
@@ -136,17 +137,17 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (search.Page, error
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	res, err := ix.read.SearchInContext(ctx, req)
+	res, err := ix.read.ix.SearchInContext(ctx, req)
 	if err != nil {
 		return search.Page{}, fmt.Errorf("bleve: search: %w", err)
 	}
 	page := search.Page{Total: int(res.Total), Hits: make([]search.Hit, 0, len(res.Hits)), Facets: map[string][]search.Bucket{}}
-	for _, h := range res.Hits {
-		d, err := document(ix.read, h.ID)
-		if err != nil {
-			return search.Page{}, err
-		}
-		page.Hits = append(page.Hits, search.Hit{Document: d, Score: h.Score, Key: keys(h)})
+	docs, err := ix.read.documents(hitIDs(res.Hits))
+	if err != nil {
+		return search.Page{}, err
+	}
+	for i, h := range res.Hits {
+		page.Hits = append(page.Hits, search.Hit{Document: docs[i], Score: h.Score, Key: keys(h)})
 	}
 	for name, fr := range res.Facets {
 		var buckets []search.Bucket
@@ -199,17 +200,21 @@ func (ix *Index) Suggest(ctx context.Context, s search.Suggest) ([]search.Sugges
 	req.SortBy([]string{"-sold", "_id"})
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	res, err := ix.read.SearchInContext(ctx, req)
+	res, err := ix.read.ix.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: suggest: %w", err)
 	}
-	var docs []search.Document
-	for _, h := range res.Hits {
-		d, err := document(ix.read, h.ID)
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, d)
+	docs, err := ix.read.documents(hitIDs(res.Hits))
+	if err != nil {
+		return nil, err
 	}
 	return search.Suggestions(s, docs), nil
+}
+
+func hitIDs(hits []*bsearch.DocumentMatch) []string {
+	out := make([]string, 0, len(hits))
+	for _, h := range hits {
+		out = append(out, h.ID)
+	}
+	return out
 }
