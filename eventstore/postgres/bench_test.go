@@ -98,34 +98,49 @@ FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::
 		_, err := st.Append(ctx, stream, expected, cmds[i])
 		return err
 	}
-	// run spreads b.N commands over the writers, each on its own stream.
-	run := func(name string, do func(i int, stream string, rev int64) error) time.Duration {
-		var next atomic.Int64
+	// run spreads commands lo..hi-1 over the writers, each on its own
+	// stream; revs holds each writer's stream revision across calls.
+	run := func(name string, lo, hi int, revs []int64, do func(i int, stream string, rev int64) error) time.Duration {
+		next := atomic.Int64{}
+		next.Store(int64(lo))
 		var wg sync.WaitGroup
 		start := time.Now()
 		for w := range writers {
 			wg.Go(func() {
 				stream := fmt.Sprintf("%s-writer-%d", name, w)
-				rev := int64(0)
 				for {
 					i := int(next.Add(1) - 1)
-					if i >= b.N {
+					if i >= hi {
 						return
 					}
-					if err := do(i, stream, rev); err != nil {
+					if err := do(i, stream, revs[w]); err != nil {
 						b.Error(err)
 						return
 					}
-					rev += int64(perCmd)
+					revs[w] += int64(perCmd)
 				}
 			})
 		}
 		wg.Wait()
 		return time.Since(start)
 	}
+	// The two sides take turns in rounds (the first one alternating), so
+	// that both see the same load on a shared machine: run one after the
+	// other, a burst of load during either skews the ratio.
+	const rounds = 10
+	baseRevs, storeRevs := make([]int64, writers), make([]int64, writers)
+	var baseTime, storeTime time.Duration
 	b.ResetTimer()
-	baseTime := run("base", baseline)
-	storeTime := run("store", store)
+	for r := range rounds {
+		lo, hi := b.N*r/rounds, b.N*(r+1)/rounds
+		if r%2 == 0 {
+			baseTime += run("base", lo, hi, baseRevs, baseline)
+			storeTime += run("store", lo, hi, storeRevs, store)
+		} else {
+			storeTime += run("store", lo, hi, storeRevs, store)
+			baseTime += run("base", lo, hi, baseRevs, baseline)
+		}
+	}
 	b.StopTimer()
 	events := float64(b.N * perCmd)
 	baseRate, storeRate := events/baseTime.Seconds(), events/storeTime.Seconds()

@@ -37,35 +37,46 @@ CREATE TABLE %[1]s.es_head (
 INSERT INTO %[1]s.es_head (id, position) VALUES (true, 0);
 `,
 	// append_batch decides and writes one group-commit batch in one call, so
-	// a batch costs one round trip (BEGIN, this call and COMMIT pipelined)
-	// instead of a round trip to read the state the checks need and another
-	// to write. It is the only place that decides whether an append writes:
+	// a batch costs one round trip (one statement in autocommit) instead of
+	// a round trip to read the state the checks need and another to write.
+	// It is the only place that decides whether an append writes:
 	//
 	//   - the counter row is locked first (the cure for global order), unless
 	//     seq is given (positions from a sequence: only the test that proves
 	//     the cure matters passes it);
-	//   - requests are taken in order, each on its own, and see the rows the
-	//     earlier ones wrote: a request any of whose event IDs is stored
-	//     writes nothing and gets the stored events back ('k' rows; the
-	//     caller tells a faithful retry from a reused ID with
-	//     eventstore.MatchRetry); else its expected revision is checked
-	//     against the stream (kind 0 any, 1 no stream, 2 stream exists,
-	//     3 exact) and it fails alone ('c', with the stream's revision, NULL
-	//     for no stream) or writes its events after the counter ('w', with
-	//     its first and last positions and last revision);
-	//   - the counter moves and NOTIFY is sent once, if anything was written.
+	//   - a request any of whose event IDs is stored writes nothing and gets
+	//     the stored events back ('k' rows; the caller tells a faithful retry
+	//     from a reused ID with eventstore.MatchRetry);
+	//   - the others are taken in order, each on its own, against the
+	//     revisions left by the ones before: the expected revision (kind 0
+	//     any, 1 no stream, 2 stream exists, 3 exact) is checked against the
+	//     stream, and the request fails alone ('c', with the stream's
+	//     revision, NULL for no stream) or takes the positions after the
+	//     counter ('w', with its first and last positions and last revision);
+	//   - the events of the requests that passed are inserted, the streams'
+	//     revisions and the counter moved, NOTIFY sent, once for the batch.
 	//
-	// Requests arrive as arrays: per request its stream, expectation and
-	// number of events; per event, concatenated in request order, its
-	// columns.
+	// Statements that touch tables are what costs (an executor run each), so
+	// there is a fixed number per batch, whatever its size: reads first, then
+	// the decisions in memory, then the writes. This needs the event IDs of
+	// a batch to be distinct (the writer never batches two requests sharing
+	// one; if it did, the events' unique key would fail the batch, not
+	// corrupt it).
+	//
+	// Arguments, as arrays: the batch's distinct streams (s_id); per request
+	// its stream (index into s_id), expectation (kind; rev for exact, -2 for
+	// one no stream can have) and number of events; per event, in request
+	// order, its request (index) and columns.
 	2: `
 CREATE FUNCTION %[1]s.append_batch(
 	channel   text,
 	seq       bigint[],
-	r_stream  text[],
+	s_id      text[],
+	r_sidx    integer[],
 	r_kind    smallint[],
 	r_rev     bigint[],
 	r_n       integer[],
+	e_req     integer[],
 	e_id      uuid[],
 	e_type    text[],
 	e_version integer[],
@@ -76,12 +87,20 @@ RETURNS TABLE (o_req integer, o_kind "char", o_first bigint, o_position bigint,
 	o_revision bigint, o_stream text, o_id text, o_type text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
+	nreq  integer := coalesce(array_length(r_n, 1), 0);
 	head  bigint;
 	last  bigint;
+	first bigint;
 	off   integer := 0;
 	n     integer;
+	j     integer;
 	cur   bigint;
-	first bigint;
+	srev  bigint[];  -- per stream: its revision as the requests move it, -1: none
+	sw    boolean[]; -- per stream: written
+	kreqs integer[]; -- requests with stored event IDs
+	wpos  bigint[];  -- per request: first position written, 0 if none
+	wrev  bigint[];  -- per request: first revision written
+	roff  integer[]; -- per request: events before it in the batch
 	wrote boolean := false;
 BEGIN
 	-- Durability is this transaction's own business, whatever the session
@@ -90,44 +109,67 @@ BEGIN
 	IF seq IS NULL THEN
 		SELECT h.position INTO STRICT head FROM %[1]s.es_head h FOR UPDATE;
 	END IF;
-	FOR i IN 1 .. coalesce(array_length(r_stream, 1), 0) LOOP
-		n := r_n[i];
+
+	SELECT array_agg(DISTINCT u.req) INTO kreqs
+	FROM unnest(e_id, e_req) AS u(id, req) JOIN %[1]s.events e ON e.event_id = u.id;
+	IF kreqs IS NOT NULL THEN
 		RETURN QUERY
-			SELECT i, 'k'::"char", NULL::bigint, e.position, e.stream_revision, e.stream_id, e.event_id::text, e.type
-			FROM %[1]s.events e
-			WHERE e.event_id = ANY (e_id[off + 1 : off + n]);
-		IF NOT FOUND THEN
-			SELECT s.revision INTO cur FROM %[1]s.streams s WHERE s.stream_id = r_stream[i];
-			IF coalesce(CASE r_kind[i]
-					WHEN 0 THEN true
-					WHEN 1 THEN cur IS NULL
-					WHEN 2 THEN cur IS NOT NULL
-					WHEN 3 THEN cur = r_rev[i]
-				END, false) THEN
-				IF seq IS NULL THEN
-					first := head + 1;
-					head := head + n;
-					last := head;
-				ELSE
-					first := seq[off + 1];
-					last := seq[off + n];
-				END IF;
-				INSERT INTO %[1]s.events AS e (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at)
-				SELECT coalesce(u.p, first - 1 + u.k), r_stream[i], coalesce(cur, -1) + u.k, u.id, u.t, u.v, u.d, u.m, u.a
-				FROM unnest(e_id[off + 1 : off + n], e_type[off + 1 : off + n], e_version[off + 1 : off + n],
-					e_data[off + 1 : off + n], e_md[off + 1 : off + n], e_at[off + 1 : off + n], seq[off + 1 : off + n])
-					WITH ORDINALITY AS u(id, t, v, d, m, a, p, k);
-				INSERT INTO %[1]s.streams AS s (stream_id, revision) VALUES (r_stream[i], coalesce(cur, -1) + n)
-				ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET revision = excluded.revision;
-				wrote := true;
-				RETURN QUERY SELECT i, 'w'::"char", first, last, coalesce(cur, -1) + n, NULL::text, NULL::text, NULL::text;
-			ELSE
-				RETURN QUERY SELECT i, 'c'::"char", NULL::bigint, NULL::bigint, cur, NULL::text, NULL::text, NULL::text;
-			END IF;
-		END IF;
+			SELECT u.req, 'k'::"char", NULL::bigint, e.position, e.stream_revision, e.stream_id, e.event_id::text, e.type
+			FROM unnest(e_id, e_req) AS u(id, req) JOIN %[1]s.events e ON e.event_id = u.id;
+	END IF;
+	srev := ARRAY(
+		SELECT coalesce(st.revision, -1)
+		FROM unnest(s_id) WITH ORDINALITY AS u(id, k) LEFT JOIN %[1]s.streams st ON st.stream_id = u.id
+		ORDER BY u.k);
+	sw := array_fill(false, ARRAY[coalesce(array_length(s_id, 1), 0)]);
+	wpos := array_fill(0::bigint, ARRAY[nreq]);
+	wrev := array_fill(0::bigint, ARRAY[nreq]);
+	roff := array_fill(0, ARRAY[nreq]);
+
+	FOR i IN 1 .. nreq LOOP
+		n := r_n[i];
+		roff[i] := off;
 		off := off + n;
+		CONTINUE WHEN kreqs IS NOT NULL AND i = ANY (kreqs);
+		j := r_sidx[i];
+		cur := srev[j];
+		IF (CASE r_kind[i]
+				WHEN 0 THEN true
+				WHEN 1 THEN cur < 0
+				WHEN 2 THEN cur >= 0
+				ELSE cur = r_rev[i]
+			END) THEN
+			IF seq IS NULL THEN
+				first := head + 1;
+				head := head + n;
+				last := head;
+			ELSE
+				first := seq[roff[i] + 1];
+				last := seq[off];
+			END IF;
+			wpos[i] := first;
+			wrev[i] := cur + 1;
+			srev[j] := cur + n;
+			sw[j] := true;
+			wrote := true;
+			o_req := i; o_kind := 'w'; o_first := first; o_position := last; o_revision := cur + n;
+		ELSE
+			o_req := i; o_kind := 'c'; o_first := NULL; o_position := NULL;
+			o_revision := CASE WHEN cur >= 0 THEN cur END;
+		END IF;
+		RETURN NEXT;
 	END LOOP;
+
 	IF wrote THEN
+		INSERT INTO %[1]s.events AS e (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at)
+		SELECT coalesce(seq[u.ord], wpos[u.req] + (u.ord - 1 - roff[u.req])), s_id[r_sidx[u.req]],
+			wrev[u.req] + (u.ord - 1 - roff[u.req]), u.id, u.t, u.v, u.d, u.m, u.a
+		FROM unnest(e_req, e_id, e_type, e_version, e_data, e_md, e_at)
+			WITH ORDINALITY AS u(req, id, t, v, d, m, a, ord)
+		WHERE wpos[u.req] <> 0;
+		INSERT INTO %[1]s.streams AS st (stream_id, revision)
+		SELECT u.id, u.rev FROM unnest(s_id, srev, sw) AS u(id, rev, w) WHERE u.w
+		ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET revision = excluded.revision;
 		IF seq IS NULL THEN
 			UPDATE %[1]s.es_head SET position = head;
 		END IF;

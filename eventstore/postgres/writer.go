@@ -30,6 +30,21 @@ type request struct {
 	done   chan struct{}
 }
 
+func (r *request) addIDs(ids map[string]bool) {
+	for _, e := range r.events {
+		ids[e.ID] = true
+	}
+}
+
+func (r *request) sharesIDs(ids map[string]bool) bool {
+	for _, e := range r.events {
+		if ids[e.ID] {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *request) size() int {
 	n := 0
 	for _, e := range r.events {
@@ -53,7 +68,7 @@ func newStatements(q string) statements {
 		readBackwards: `SELECT ` + cols + ` FROM ` + q + `.events WHERE stream_id = $1 AND stream_revision <= $2 ORDER BY stream_revision DESC LIMIT $3`,
 		streamExists:  `SELECT EXISTS (SELECT 1 FROM ` + q + `.streams WHERE stream_id = $1)`,
 
-		appendBatch: `SELECT * FROM ` + q + `.append_batch($1, $2, $3, $4, $5, $6, $7::text[]::uuid[], $8, $9, $10::text[]::json[], $11::text[]::json[], $12)`,
+		appendBatch: `SELECT * FROM ` + q + `.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9::text[]::uuid[], $10, $11, $12::text[]::json[], $13::text[]::json[], $14)`,
 
 		createSeq:     `CREATE SEQUENCE IF NOT EXISTS ` + q + `.es_position_seq`,
 		nextPositions: `SELECT nextval('` + q + `.es_position_seq') FROM generate_series(1, $1)`,
@@ -84,14 +99,20 @@ func (s *Store) write() {
 			}
 		}
 		batch, size := []*request{first}, first.size()
+		ids := map[string]bool{}
+		first.addIDs(ids)
 	drain:
 		for len(batch) < s.opts.MaxBatch {
 			select {
 			case r := <-s.reqs:
-				if size+r.size() > maxBatchBytes {
+				// A request sharing an event ID with the batch (a retry of
+				// an append in it) waits for the next one, where it meets
+				// the stored events: append_batch needs distinct IDs.
+				if size+r.size() > maxBatchBytes || r.sharesIDs(ids) {
 					carry = r
 					break drain
 				}
+				r.addIDs(ids)
 				batch, size = append(batch, r), size+r.size()
 			default:
 				break drain
@@ -146,7 +167,7 @@ func (s *Store) commitLive(batch []*request) error {
 			return err
 		}
 	}
-	args := []any{s.channel, in.seq, in.stream, in.kind, in.rev, in.n, in.id, in.typ, in.version, in.data, in.md, in.at}
+	args := []any{s.channel, in.seq, in.streams, in.sidx, in.kind, in.rev, in.n, in.req, in.id, in.typ, in.version, in.data, in.md, in.at}
 
 	var out outcomes
 	if hook := s.opts.beforeCommit; hook != nil {
@@ -187,11 +208,12 @@ func (s *Store) commitLive(batch []*request) error {
 
 // batchArgs are a batch's requests as the arrays append_batch takes.
 type batchArgs struct {
-	seq               []int64 // nil: positions after the counter
-	stream            []string
+	seq               []int64  // nil: positions after the counter
+	streams           []string // distinct, in first-seen order
+	sidx, n           []int32  // per request: its stream (1-based index into streams), its events
 	kind              []int16
 	rev               []int64
-	n                 []int32
+	req               []int32 // per event: its request (1-based)
 	id, typ, data, md []string
 	version           []int32
 	at                []time.Time
@@ -211,26 +233,34 @@ func newBatchArgs(batch []*request) (batchArgs, error) {
 		total += len(r.events)
 	}
 	a := batchArgs{
-		stream: make([]string, 0, len(batch)), kind: make([]int16, 0, len(batch)),
+		sidx: make([]int32, 0, len(batch)), kind: make([]int16, 0, len(batch)),
 		rev: make([]int64, 0, len(batch)), n: make([]int32, 0, len(batch)),
-		id: make([]string, 0, total), typ: make([]string, 0, total), data: make([]string, 0, total),
-		md: make([]string, 0, total), version: make([]int32, 0, total), at: make([]time.Time, 0, total),
+		req: make([]int32, 0, total), id: make([]string, 0, total), typ: make([]string, 0, total),
+		data: make([]string, 0, total), md: make([]string, 0, total), version: make([]int32, 0, total),
+		at: make([]time.Time, 0, total),
 	}
+	index := make(map[string]int32, len(batch))
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	for _, r := range batch {
+	for i, r := range batch {
 		kind, rev := kindAny, int64(0)
 		switch x, exact := r.expected.Revision(); {
 		case exact:
 			kind, rev = kindExact, int64(x)
 			if x > math.MaxInt64 {
-				rev = -1 // no stream reaches it: a conflict, as anywhere else
+				rev = -2 // a revision no stream has (-1 stands for none)
 			}
 		case r.expected.IsNoStream():
 			kind = kindNoStream
 		case r.expected.IsStreamExists():
 			kind = kindStreamExists
 		}
-		a.stream, a.kind, a.rev, a.n = append(a.stream, r.stream), append(a.kind, kind), append(a.rev, rev), append(a.n, int32(len(r.events)))
+		si, ok := index[r.stream]
+		if !ok {
+			a.streams = append(a.streams, r.stream)
+			si = int32(len(a.streams))
+			index[r.stream] = si
+		}
+		a.sidx, a.kind, a.rev, a.n = append(a.sidx, si), append(a.kind, kind), append(a.rev, rev), append(a.n, int32(len(r.events)))
 		for _, e := range r.events {
 			md := e.Metadata
 			if md.RecordedAt.IsZero() {
@@ -240,7 +270,7 @@ func newBatchArgs(batch []*request) (batchArgs, error) {
 			if err != nil {
 				return batchArgs{}, fmt.Errorf("metadata of %s: %w", e.ID, err)
 			}
-			a.id, a.typ, a.version = append(a.id, e.ID), append(a.typ, e.Type), append(a.version, int32(e.SchemaVersion))
+			a.req, a.id, a.typ, a.version = append(a.req, int32(i+1)), append(a.id, e.ID), append(a.typ, e.Type), append(a.version, int32(e.SchemaVersion))
 			a.data, a.md, a.at = append(a.data, string(e.Data)), append(a.md, string(mdJSON)), append(a.at, md.RecordedAt)
 		}
 	}
