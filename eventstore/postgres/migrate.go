@@ -110,17 +110,22 @@ BEGIN
 		SELECT h.position INTO STRICT head FROM %[1]s.es_head h FOR UPDATE;
 	END IF;
 
-	SELECT array_agg(DISTINCT u.req) INTO kreqs
-	FROM unnest(e_id, e_req) AS u(id, req) JOIN %[1]s.events e ON e.event_id = u.id;
+	-- A statement of its own after the lock: in READ COMMITTED a statement
+	-- reads from a snapshot taken when it starts (in a VOLATILE function,
+	-- the default, each statement takes a new one), so reads in the locking
+	-- statement could miss the commit of the transaction it waited for.
+	SELECT
+		(SELECT array_agg(DISTINCT u.req)
+			FROM unnest(e_id, e_req) AS u(id, req) JOIN %[1]s.events e ON e.event_id = u.id),
+		ARRAY(SELECT coalesce(st.revision, -1)
+			FROM unnest(s_id) WITH ORDINALITY AS u(id, k) LEFT JOIN %[1]s.streams st ON st.stream_id = u.id
+			ORDER BY u.k)
+	INTO kreqs, srev;
 	IF kreqs IS NOT NULL THEN
 		RETURN QUERY
 			SELECT u.req, 'k'::"char", NULL::bigint, e.position, e.stream_revision, e.stream_id, e.event_id::text, e.type
 			FROM unnest(e_id, e_req) AS u(id, req) JOIN %[1]s.events e ON e.event_id = u.id;
 	END IF;
-	srev := ARRAY(
-		SELECT coalesce(st.revision, -1)
-		FROM unnest(s_id) WITH ORDINALITY AS u(id, k) LEFT JOIN %[1]s.streams st ON st.stream_id = u.id
-		ORDER BY u.k);
 	sw := array_fill(false, ARRAY[coalesce(array_length(s_id, 1), 0)]);
 	wpos := array_fill(0::bigint, ARRAY[nreq]);
 	wrev := array_fill(0::bigint, ARRAY[nreq]);
@@ -161,18 +166,21 @@ BEGIN
 	END LOOP;
 
 	IF wrote THEN
-		INSERT INTO %[1]s.events AS e (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at)
-		SELECT coalesce(seq[u.ord], wpos[u.req] + (u.ord - 1 - roff[u.req])), s_id[r_sidx[u.req]],
-			wrev[u.req] + (u.ord - 1 - roff[u.req]), u.id, u.t, u.v, u.d, u.m, u.a
-		FROM unnest(e_req, e_id, e_type, e_version, e_data, e_md, e_at)
-			WITH ORDINALITY AS u(req, id, t, v, d, m, a, ord)
-		WHERE wpos[u.req] <> 0;
-		INSERT INTO %[1]s.streams AS st (stream_id, revision)
-		SELECT u.id, u.rev FROM unnest(s_id, srev, sw) AS u(id, rev, w) WHERE u.w
-		ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET revision = excluded.revision;
-		IF seq IS NULL THEN
-			UPDATE %[1]s.es_head SET position = head;
-		END IF;
+		-- One statement: each data-modifying WITH runs whether or not it
+		-- is referenced.
+		WITH ins AS (
+			INSERT INTO %[1]s.events AS e (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at)
+			SELECT coalesce(seq[u.ord], wpos[u.req] + (u.ord - 1 - roff[u.req])), s_id[r_sidx[u.req]],
+				wrev[u.req] + (u.ord - 1 - roff[u.req]), u.id, u.t, u.v, u.d, u.m, u.a
+			FROM unnest(e_req, e_id, e_type, e_version, e_data, e_md, e_at)
+				WITH ORDINALITY AS u(req, id, t, v, d, m, a, ord)
+			WHERE wpos[u.req] <> 0
+		), up AS (
+			INSERT INTO %[1]s.streams AS st (stream_id, revision)
+			SELECT u.id, u.rev FROM unnest(s_id, srev, sw) AS u(id, rev, w) WHERE u.w
+			ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET revision = excluded.revision
+		)
+		UPDATE %[1]s.es_head SET position = head WHERE seq IS NULL;
 		PERFORM pg_notify(channel, last::text);
 	END IF;
 END
