@@ -32,6 +32,19 @@
 // that fails its check fails alone, and if the transaction fails, every
 // request in it gets the error.
 //
+// A batch is one round trip: one statement in autocommit calling
+// append_batch, a PL/pgSQL function installed by migration 2, which takes
+// the lock, decides every request (stored event IDs, expected revisions),
+// writes the events, streams and counter, and sends NOTIFY. It is the one
+// place where the decisions are made; the Go side only shapes the requests
+// into arrays and hands out the answers (a request whose IDs are stored gets
+// eventstore.MatchRetry's verdict, retry or ID reuse, as on every backend).
+// The pool's sessions pin READ COMMITTED, and the function pins
+// synchronous_commit=on for its own transaction.
+//
+// Reads scan the rows' raw bytes and parse the metadata's one written shape
+// by hand, falling back to encoding/json for anything else (read.go).
+//
 // The other known cure, stamping rows with pg_current_xact_id() and reading
 // only below the snapshot's xmin, lets appenders commit in parallel but makes
 // every reader lag behind the oldest running transaction (any transaction in
