@@ -234,4 +234,3 @@ func FuzzAuthBodies(f *testing.F) {
 		}
 	})
 }
-
