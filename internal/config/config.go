@@ -77,6 +77,15 @@ type Config struct {
 	StripeWebhookSecret string
 	// Carrier webhook HMAC keys; empty refuses that carrier's deliveries.
 	FetchrSecret, AramexSecret, SMSASecret, DHLSecret string
+	// The write API's front door and accounts (edge.go): RedisURL puts the
+	// rate limit in Redis (else in process); RateLimit is requests per
+	// minute per user or anonymous client IP, 0 off; TrustedProxies and
+	// CORSOrigins are validated comma lists; BcryptCost hashes passwords.
+	RedisURL       string
+	RateLimit      int
+	TrustedProxies string
+	CORSOrigins    string
+	BcryptCost     int
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -128,6 +137,11 @@ func settings(terminal bool) []setting {
 		{"carrier-aramex-secret", "SOUQ_CARRIER_ARAMEX_SECRET", "", "HMAC key of Aramex's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.AramexSecret })},
 		{"carrier-smsa-secret", "SOUQ_CARRIER_SMSA_SECRET", "", "HMAC key of SMSA's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.SMSASecret })},
 		{"carrier-dhl-secret", "SOUQ_CARRIER_DHL_SECRET", "", "HMAC key of DHL's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.DHLSecret })},
+		{"redis-url", "SOUQ_REDIS_URL", "", "Redis URL (redis://host:6379/0, rediss:// for TLS); set, the write API's rate limit is shared in Redis, else counted in process", setRedisURL},
+		{"rate-limit", "SOUQ_RATE_LIMIT", "100", "write API requests per minute per user (per client IP when anonymous); 0 turns the limit off", setRateLimit},
+		{"trusted-proxies", "SOUQ_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR prefixes of proxies whose X-Forwarded-For is believed", setTrustedProxies},
+		{"cors-origins", "SOUQ_CORS_ORIGINS", "", "comma-separated origins (https://shop.example) browsers may call the write API from; empty: none", setCORSOrigins},
+		{"bcrypt-cost", "SOUQ_BCRYPT_COST", "12", "bcrypt cost of password hashes, 10 to 15", setBcryptCost},
 	}
 }
 
