@@ -1,0 +1,18 @@
+// Package memindex is the embedded scent.Index: exact cosine top-k in
+// process, for any dimension.
+//
+// Vectors are kept sparse (a scent vector has some 20 non-zero values out
+// of 253) in inverted lists, one per dimension: a query adds q[d]·p[d]
+// into a score per point only along its own non-zero dimensions, so a
+// point sharing none of them has a dot product of exactly 0 and is never
+// touched. That is exact, not approximate: every point's cosine is what a
+// brute-force scan computes, at a cost proportional to the lists walked.
+// Points are replaced by writing a new slot and retiring the old one; the
+// lists are compacted when retired slots outnumber live ones.
+//
+// It holds everything in memory: on restart it is empty, so the wiring
+// resets its projector's checkpoint at start (cmd/souq) and the projector
+// rebuilds it from the event log.
+//
+// It may import the standard library and scent.
+package memindex
