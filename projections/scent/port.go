@@ -39,8 +39,11 @@ type Filter struct {
 	Category string
 	Gender   string
 	Brand    string
-	InStock  bool     // only products in stock
-	Exclude  []string // product IDs never returned (the query product itself)
+	InStock  bool // only products in stock
+	// TopAny keeps products with at least one of these top notes
+	// (compared after Normalize).
+	TopAny  []string
+	Exclude []string // product IDs never returned (the query product itself)
 }
 
 // Query is a top-k query by cosine.

@@ -52,6 +52,10 @@ func (r *Reader) Ping(ctx context.Context) error { return r.index.Ping(ctx) }
 
 // Similar returns up to k products that smell like product id, re-ranked
 // by the rules with id's lowest price in currency as the price reference.
+// Candidates must share at least one top note with id (the opening is
+// what a shopper smells first and names a perfume by); only when fewer
+// than k do are the nearest others added, ranked after the rules like the
+// rest.
 func (r *Reader) Similar(ctx context.Context, id string, currency domain.Currency, k int) ([]Match, error) {
 	got, err := r.index.Get(ctx, []string{id})
 	if err != nil {
@@ -63,7 +67,25 @@ func (r *Reader) Similar(ctx context.Context, id string, currency domain.Currenc
 	}
 	ref := Reference{Currency: currency}
 	ref.Price, ref.Has = p.Payload.Prices[string(currency)]
-	return r.rank(ctx, Query{Vector: p.Vector, K: Candidates(k), Filter: Filter{Exclude: []string{id}}}, ref, k)
+	q := Query{Vector: p.Vector, K: Candidates(k), Filter: Filter{Exclude: []string{id}, TopAny: p.Payload.Top}}
+	hits, err := r.index.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if len(hits) < k && len(p.Payload.Top) > 0 {
+		// Too few share an opening note: fill from the whole catalog.
+		q.Filter.TopAny = nil
+		more, err := r.index.Search(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range more {
+			if !slices.ContainsFunc(hits, func(x Hit) bool { return x.ID == h.ID }) {
+				hits = append(hits, h)
+			}
+		}
+	}
+	return r.rules.Rank(hits, ref, k), nil
 }
 
 // Describe returns up to k products nearest a described scent.

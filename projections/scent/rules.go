@@ -27,7 +27,9 @@ import (
 //
 // Re-ranking works on a candidate pool Candidates(k) times larger than the
 // page, taken by cosine alone from the index, so a rule can lift a
-// product from deep in the pool but never one the pool missed.
+// product from deep in the pool but never one the pool missed. (The pool
+// of similar-products holds products sharing a top note with the query
+// product first: that is candidate selection, in Reader.Similar.)
 type Rules struct {
 	InStock   float64
 	OwnBrand  float64

@@ -237,10 +237,15 @@ func (ix *Index) filter(f scent.Filter) func(*entry) bool {
 	for _, id := range f.Exclude {
 		exclude[id] = true
 	}
+	top := map[string]bool{}
+	for _, n := range f.TopAny {
+		top[scent.Normalize(n)] = true
+	}
 	return func(e *entry) bool {
 		p := e.point.Payload
 		return !exclude[e.point.ID] && (f.Category == "" || p.Category == f.Category) &&
-			(f.Gender == "" || p.Gender == f.Gender) && (f.Brand == "" || p.Brand == f.Brand) && (!f.InStock || p.InStock)
+			(f.Gender == "" || p.Gender == f.Gender) && (f.Brand == "" || p.Brand == f.Brand) && (!f.InStock || p.InStock) &&
+			(len(top) == 0 || slices.ContainsFunc(p.Top, func(n string) bool { return top[scent.Normalize(n)] }))
 	}
 }
 

@@ -118,7 +118,7 @@ func Oracle(points []scent.Point, q scent.Query) []scent.Hit {
 	for _, p := range points {
 		f, pl := q.Filter, p.Payload
 		if p.Deleted || ex[p.ID] || (f.Category != "" && pl.Category != f.Category) || (f.Gender != "" && pl.Gender != f.Gender) ||
-			(f.Brand != "" && pl.Brand != f.Brand) || (f.InStock && !pl.InStock) {
+			(f.Brand != "" && pl.Brand != f.Brand) || (f.InStock && !pl.InStock) || !topAny(pl.Top, f.TopAny) {
 			continue
 		}
 		out = append(out, scent.Hit{Point: p, Score: scent.Cosine(q.Vector, p.Vector)})
@@ -143,6 +143,7 @@ func exact(t *testing.T, ix scent.Index) {
 		{Vector: pts[2].Vector, K: 10, Filter: scent.Filter{InStock: true}},
 		{Vector: pts[3].Vector, K: 10, Filter: scent.Filter{Category: pts[3].Payload.Category}},
 		{Vector: pts[4].Vector, K: 10, Filter: scent.Filter{Gender: "women", Brand: pts[4].Payload.Brand}},
+		{Vector: pts[5].Vector, K: 30, Filter: scent.Filter{TopAny: []string{"Pink-Pepper", "bergamot"}, Exclude: []string{pts[5].ID}}},
 		{Vector: scent.Vectorize(scent.Profile{Notes: []string{"oud", "saffron"}, Accords: []string{"smoky"}}), K: 25},
 		{Vector: scent.Vectorize(scent.Profile{Notes: []string{"yuzu"}}), K: 5}, // shares nothing: zeros in ID order
 	}
@@ -176,8 +177,22 @@ func exact(t *testing.T, ix scent.Index) {
 	}
 }
 
+func topAny(top, any []string) bool {
+	if len(any) == 0 {
+		return true
+	}
+	for _, n := range top {
+		for _, m := range any {
+			if scent.Normalize(n) == scent.Normalize(m) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func passes(p scent.Point, f scent.Filter) bool {
-	return !slices.Contains(f.Exclude, p.ID) && (f.Category == "" || p.Payload.Category == f.Category) &&
+	return topAny(p.Payload.Top, f.TopAny) && !slices.Contains(f.Exclude, p.ID) && (f.Category == "" || p.Payload.Category == f.Category) &&
 		(f.Gender == "" || p.Payload.Gender == f.Gender) && (f.Brand == "" || p.Payload.Brand == f.Brand) && (!f.InStock || p.Payload.InStock)
 }
 
