@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/audit/auditq"
 )
@@ -20,7 +21,7 @@ func (s *Server) auditRoutes() {
 	s.Handle(Route{
 		Op: httpx.Operation{Path: "/v1/audit/events", ID: "listAuditEvents", Tag: "audit",
 			Summary: "Every stored event with the command and actor behind it, newest first (?actor, ?stream, ?command, ?from, ?to as RFC 3339 times, ?limit, ?cursor)."},
-		Roles: []Role{Auditor, Admin, SuperAdmin}, Views: []string{ViewAudit},
+		Roles: []auth.Role{auth.Auditor, auth.Admin, auth.SuperAdmin}, Views: []string{ViewAudit},
 		Read: func(ctx context.Context, c *Call) (any, error) {
 			var q auditq.Query
 			var err error

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/projections/orders"
@@ -48,7 +49,7 @@ func BenchmarkReadLatency(b *testing.B) {
 	db.R.SetMaxIdleConns(4)
 	rd := orderq.New(db.R, db.Rebind)
 	api, err := New(Deps{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(), Orders: rd,
-		Verify: func(context.Context, string) (Caller, error) { return Caller{UserID: "a", Role: Admin}, nil }})
+		Verify: auth.VerifierFunc(func(context.Context, string) (auth.Actor, error) { return auth.Actor{UserID: "a", Role: auth.Admin}, nil })})
 	if err != nil {
 		b.Fatal(err)
 	}

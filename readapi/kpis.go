@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/souq-market/souq/domain"
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/kpis/kpiq"
 )
@@ -21,7 +22,7 @@ func (s *Server) kpiRoutes() {
 	s.Handle(Route{
 		Op: httpx.Operation{Path: "/v1/admin/kpis", ID: "getKPIs", Tag: "admin",
 			Summary: "GMV, orders, average order value, cancellations and payment failure rate per UTC day and currency, and orders by status (?from, ?to as YYYY-MM-DD, default the last 30 days; ?currency)."},
-		Roles: []Role{Admin, SuperAdmin, Auditor}, Views: []string{ViewKPIs},
+		Roles: []auth.Role{auth.Admin, auth.SuperAdmin, auth.Auditor}, Views: []string{ViewKPIs},
 		Read: func(ctx context.Context, c *Call) (any, error) {
 			from, err := c.Day("from")
 			if err != nil {

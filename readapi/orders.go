@@ -3,6 +3,7 @@ package readapi
 import (
 	"context"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/orders/orderq"
 )
@@ -17,7 +18,7 @@ func (s *Server) orderRoutes() {
 	if rd == nil {
 		return
 	}
-	roles := []Role{Customer, Admin, SuperAdmin, Auditor}
+	roles := []auth.Role{auth.Customer, auth.Admin, auth.SuperAdmin, auth.Auditor}
 	s.Handle(Route{
 		Op:    httpx.Operation{Path: "/v1/orders", ID: "listOrders", Tag: "orders", Summary: "A customer's orders, newest first (?customer, ?status, ?limit, ?cursor)."},
 		Roles: roles, Views: []string{ViewOrders},
@@ -30,7 +31,7 @@ func (s *Server) orderRoutes() {
 			if f.Status, err = c.Param("status"); err != nil {
 				return nil, err
 			}
-			if !c.Caller.Sees() {
+			if !c.Caller.Role.ReadsAll() {
 				if f.Customer != "" && f.Customer != c.Caller.UserID {
 					return nil, notOwner("customer " + f.Customer + "'s order list")
 				}
@@ -67,7 +68,7 @@ func (s *Server) orderRoutes() {
 			if err != nil {
 				return nil, notFound(err, "order "+c.Vars["id"])
 			}
-			if !c.Caller.Sees() && d.CustomerID != c.Caller.UserID {
+			if !c.Caller.Role.ReadsAll() && d.CustomerID != c.Caller.UserID {
 				return nil, notOwner("order " + d.OrderID)
 			}
 			return d, nil

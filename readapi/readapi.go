@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/audit/auditq"
 	"github.com/souq-market/souq/projections/inventory/stockq"
@@ -29,7 +30,7 @@ type Deps struct {
 	Version      string
 
 	// Verify checks bearer tokens; without it every /v1 read is a 401.
-	Verify Verifier
+	Verify auth.Verifier
 	// Wait backs X-Souq-Min-Position; MaxWait bounds it (default 2s).
 	Wait    Waiter
 	MaxWait time.Duration
@@ -52,7 +53,7 @@ type Server struct {
 	api     *httpx.API
 	deps    Deps
 	log     *slog.Logger
-	verify  Verifier
+	verify  auth.Verifier
 	waiter  Waiter
 	maxWait time.Duration
 }

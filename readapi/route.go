@@ -17,35 +17,9 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 )
-
-// Role is a caller's role, spelled as internal/auth spells it (which this
-// package cannot import: auth reaches the event store for event metadata).
-type Role string
-
-const (
-	Customer   Role = "customer"
-	Vendor     Role = "vendor"
-	Influencer Role = "influencer"
-	Admin      Role = "admin"
-	SuperAdmin Role = "super_admin"
-	Auditor    Role = "auditor"
-)
-
-// Caller is the verified caller of a read.
-type Caller struct {
-	UserID   string
-	Role     Role
-	VendorID string // the vendor a vendor-role user acts for
-}
-
-// Sees reports whether the caller reads anything of anyone: admins,
-// super admins and auditors.
-func (c Caller) Sees() bool { return c.Role == Admin || c.Role == SuperAdmin || c.Role == Auditor }
-
-// Verifier turns a bearer token into its caller; any error is a 401.
-type Verifier func(ctx context.Context, token string) (Caller, error)
 
 // Waiter returns once the named projector has handled every event up to
 // pos, or with ctx's error.
@@ -59,9 +33,6 @@ const (
 
 // Codes of the refusals the read routes decide.
 const (
-	CodeTokenMissing   = "auth.token_missing"
-	CodeTokenInvalid   = "auth.token_invalid"
-	CodeForbidden      = "auth.forbidden"
 	CodeNotOwner       = "auth.not_owner"
 	CodeBadCursor      = "request.bad_cursor"
 	CodeBadLimit       = "request.bad_limit"
@@ -70,19 +41,20 @@ const (
 	CodeNotFound       = "view.not_found"
 )
 
-// Route is one read route: who may call it, which projectors' views it
+// Route is one read route: who may call it (its roles; the token is
+// verified by internal/auth, whose codes the 401 and 403 answers carry), which projectors' views it
 // reads (what X-Souq-Min-Position waits for), and the read. The read's
 // result is sent as JSON with an ETag.
 type Route struct {
 	Op    httpx.Operation
-	Roles []Role
+	Roles []auth.Role
 	Views []string
 	Read  func(ctx context.Context, c *Call) (any, error)
 }
 
 // Call is one read request on its way through a route.
 type Call struct {
-	Caller Caller
+	Caller auth.Actor
 	Vars   map[string]string
 	Query  url.Values
 	URL    *url.URL
@@ -103,12 +75,12 @@ func (s *Server) Handle(rt Route) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) error {
-	caller, err := s.authenticate(r)
+	caller, err := auth.Authenticate(w, r, s.verify)
 	if err != nil {
 		return err
 	}
 	if !slices.Contains(rt.Roles, caller.Role) {
-		return &httpx.Error{Kind: httpx.KindForbidden, Code: CodeForbidden, Detail: "the role " + string(caller.Role) + " may not read this"}
+		return &httpx.Error{Kind: httpx.KindForbidden, Code: auth.CodeForbidden, Detail: "the role " + string(caller.Role) + " may not read this"}
 	}
 	behind, err := s.wait(r, rt.Views)
 	if err != nil {
@@ -157,31 +129,6 @@ func match(values []string, etag string) bool {
 		}
 	}
 	return false
-}
-
-func (s *Server) authenticate(r *http.Request) (Caller, error) {
-	hs := r.Header.Values("Authorization")
-	if len(hs) == 0 {
-		return Caller{}, &httpx.Error{Kind: httpx.KindUnauthenticated, Code: CodeTokenMissing, Detail: "send Authorization: Bearer <token>"}
-	}
-	scheme, token, ok := strings.Cut(hs[0], " ")
-	token = strings.TrimSpace(token)
-	var err error
-	var c Caller
-	switch {
-	case len(hs) > 1:
-		err = errors.New("several Authorization headers")
-	case !ok || !strings.EqualFold(scheme, "Bearer") || token == "":
-		err = errors.New("not a bearer token")
-	case s.verify == nil:
-		err = errors.New("no token verifier configured")
-	default:
-		c, err = s.verify(r.Context(), token)
-	}
-	if err != nil {
-		return Caller{}, &httpx.Error{Kind: httpx.KindUnauthenticated, Code: CodeTokenInvalid, Detail: "the bearer token was refused", Err: err}
-	}
-	return c, nil
 }
 
 // wait honours X-Souq-Min-Position: it waits, at most maxWait in all, until

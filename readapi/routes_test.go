@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/inventory"
 	"github.com/souq-market/souq/domain/order"
@@ -57,18 +58,18 @@ func coreAPI(t *testing.T, wait Waiter) *httpx.API {
 
 	db := viewtest.SQLite(t)
 	viewtest.Project(t, db, h.Store, orders.New(reg), wallets.New(reg), shipments.New(reg), invview.New(reg))
-	callers := map[string]Caller{
-		"c1": {UserID: "c-1", Role: Customer}, "c2": {UserID: "c-2", Role: Customer},
-		"v1": {UserID: "u-v1", Role: Vendor, VendorID: "v-1"}, "v2": {UserID: "u-v2", Role: Vendor, VendorID: "v-2"},
-		"admin": {UserID: "a", Role: Admin}, "auditor": {UserID: "au", Role: Auditor}, "influencer": {UserID: "i", Role: Influencer},
+	callers := map[string]auth.Actor{
+		"c1": {UserID: "c-1", Role: auth.Customer}, "c2": {UserID: "c-2", Role: auth.Customer},
+		"v1": {UserID: "u-v1", Role: auth.Vendor, VendorID: "v-1"}, "v2": {UserID: "u-v2", Role: auth.Vendor, VendorID: "v-2"},
+		"admin": {UserID: "a", Role: auth.Admin}, "auditor": {UserID: "au", Role: auth.Auditor}, "influencer": {UserID: "i", Role: auth.Influencer},
 	}
 	api, err := New(Deps{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(), MaxWait: 100 * time.Millisecond, Wait: wait,
-		Verify: func(_ context.Context, token string) (Caller, error) {
+		Verify: auth.VerifierFunc(func(_ context.Context, token string) (auth.Actor, error) {
 			if c, ok := callers[token]; ok {
 				return c, nil
 			}
-			return Caller{}, errors.New("unknown token")
-		},
+			return auth.Actor{}, errors.New("unknown token")
+		}),
 		Orders: orderq.New(db.R, db.Rebind), Wallets: walletq.New(db.R, db.Rebind), Shipments: shipmentq.New(db.R, db.Rebind), Inventory: stockq.New(db.R, db.Rebind)})
 	if err != nil {
 		t.Fatal(err)

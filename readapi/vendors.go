@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/vendors/vendorq"
 )
@@ -21,10 +22,10 @@ func (s *Server) vendorRoutes() {
 	s.Handle(Route{
 		Op: httpx.Operation{Path: "/v1/vendors/{id}/dashboard", ID: "getVendorDashboard", Tag: "vendors",
 			Summary: "A vendor's dashboard: sub-orders by status, daily sales and earnings, balances, low-stock SKUs, top products (?from, ?to as YYYY-MM-DD, ?threshold, ?top)."},
-		Roles: []Role{Vendor, Admin, SuperAdmin}, Views: []string{ViewVendors},
+		Roles: []auth.Role{auth.Vendor, auth.Admin, auth.SuperAdmin}, Views: []string{ViewVendors},
 		Read: func(ctx context.Context, c *Call) (any, error) {
 			id := c.Vars["id"]
-			if c.Caller.Role == Vendor && c.Caller.VendorID != id {
+			if c.Caller.Role == auth.Vendor && c.Caller.VendorID != id {
 				return nil, notOwner("vendor " + id + "'s dashboard")
 			}
 			var q vendorq.Query

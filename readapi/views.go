@@ -3,6 +3,7 @@ package readapi
 import (
 	"context"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/wallets/walletq"
 )
@@ -19,14 +20,14 @@ func (s *Server) walletRoutes() {
 	if rd == nil {
 		return
 	}
-	roles := []Role{Customer, Admin, SuperAdmin, Auditor}
+	roles := []auth.Role{auth.Customer, auth.Admin, auth.SuperAdmin, auth.Auditor}
 	// own reads a wallet, refusing a customer another's.
 	own := func(ctx context.Context, c *Call) (walletq.Balance, error) {
 		b, err := rd.Get(ctx, c.Vars["id"])
 		if err != nil {
 			return b, notFound(err, "wallet "+c.Vars["id"])
 		}
-		if !c.Caller.Sees() && b.CustomerID != c.Caller.UserID {
+		if !c.Caller.Role.ReadsAll() && b.CustomerID != c.Caller.UserID {
 			return b, notOwner("wallet " + b.WalletID)
 		}
 		return b, nil
@@ -76,7 +77,7 @@ func (s *Server) shipmentRoutes() {
 	}
 	s.Handle(Route{
 		Op:    httpx.Operation{Path: "/v1/shipments/{tracking}", ID: "trackShipment", Tag: "shipments", Summary: "A parcel's tracking page by tracking number (?carrier), with the carrier events in the order they happened."},
-		Roles: []Role{Customer, Vendor, Admin, SuperAdmin, Auditor}, Views: []string{ViewShipments},
+		Roles: []auth.Role{auth.Customer, auth.Vendor, auth.Admin, auth.SuperAdmin, auth.Auditor}, Views: []string{ViewShipments},
 		Read: func(ctx context.Context, c *Call) (any, error) {
 			carrier, err := c.Param("carrier")
 			if err != nil {
@@ -87,8 +88,8 @@ func (s *Server) shipmentRoutes() {
 				return nil, notFound(err, "tracking number "+c.Vars["tracking"])
 			}
 			switch {
-			case c.Caller.Sees():
-			case c.Caller.Role == Vendor:
+			case c.Caller.Role.ReadsAll():
+			case c.Caller.Role == auth.Vendor:
 				if tr.VendorID != c.Caller.VendorID {
 					return nil, notOwner("shipment " + tr.ShipmentID)
 				}
@@ -113,7 +114,7 @@ func (s *Server) inventoryRoutes() {
 	}
 	s.Handle(Route{
 		Op:    httpx.Operation{Path: "/v1/inventory/{sku}", ID: "getStock", Tag: "inventory", Summary: "A SKU's stock: on hand, reserved, available, per location (?location)."},
-		Roles: []Role{Vendor, Admin, SuperAdmin, Auditor}, Views: []string{ViewInventory},
+		Roles: []auth.Role{auth.Vendor, auth.Admin, auth.SuperAdmin, auth.Auditor}, Views: []string{ViewInventory},
 		Read: func(ctx context.Context, c *Call) (any, error) {
 			loc, err := c.Param("location")
 			if err != nil {
@@ -123,7 +124,7 @@ func (s *Server) inventoryRoutes() {
 			if err != nil {
 				return nil, notFound(err, "SKU "+c.Vars["sku"])
 			}
-			if !c.Caller.Sees() && sku.VendorID != c.Caller.VendorID {
+			if !c.Caller.Role.ReadsAll() && sku.VendorID != c.Caller.VendorID {
 				return nil, notOwner("SKU " + sku.SKU)
 			}
 			return sku, nil

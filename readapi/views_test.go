@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/audit"
 	"github.com/souq-market/souq/projections/audit/auditq"
@@ -29,18 +30,18 @@ func TestVendorKPIAuditRoutes(t *testing.T) {
 	st := viewtest.NewStore(t)
 	market.History(t, st, 31, 40)
 	viewtest.Project(t, db, st, vendors.New(), kpis.New(), audit.New())
-	callers := map[string]Caller{
-		"v0": {UserID: "u-v0", Role: Vendor, VendorID: "v-0"}, "c": {UserID: "c-1", Role: Customer},
-		"admin": {UserID: "a", Role: Admin}, "auditor": {UserID: "au", Role: Auditor},
+	callers := map[string]auth.Actor{
+		"v0": {UserID: "u-v0", Role: auth.Vendor, VendorID: "v-0"}, "c": {UserID: "c-1", Role: auth.Customer},
+		"admin": {UserID: "a", Role: auth.Admin}, "auditor": {UserID: "au", Role: auth.Auditor},
 	}
 	api, err := New(Deps{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(),
-		Verify: func(_ context.Context, token string) (Caller, error) {
+		Verify: auth.VerifierFunc(func(_ context.Context, token string) (auth.Actor, error) {
 			c, ok := callers[token]
 			if !ok {
-				return Caller{}, errors.New("unknown token")
+				return auth.Actor{}, errors.New("unknown token")
 			}
 			return c, nil
-		},
+		}),
 		Vendors: vendorq.New(db.R, db.Rebind), KPIs: kpiq.New(db.R, db.Rebind), Audit: auditq.New(db.R, db.Rebind)})
 	if err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func runRoute[Req validator](s *server, rt route[Req], w http.ResponseWriter, r 
 	if err != nil {
 		return Answer{}, 0, err
 	}
-	c := &call{actor: actor, vars: mux.Vars(r), meta: commands.Meta{Actor: actor.Event()}}
+	c := &call{actor: actor, vars: mux.Vars(r), meta: commands.Meta{Actor: eventActor(actor)}}
 	if err := s.idempotency(r, body, c); err != nil {
 		return Answer{}, 0, err
 	}

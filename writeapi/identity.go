@@ -283,7 +283,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request, deps usercmd
 	if err != nil {
 		return err
 	}
-	c := &call{actor: actor, vars: mux.Vars(r), meta: commands.Meta{Actor: actor.Event()}}
+	c := &call{actor: actor, vars: mux.Vars(r), meta: commands.Meta{Actor: eventActor(actor)}}
 	if err := s.idempotency(r, body, c); err != nil {
 		return err
 	}

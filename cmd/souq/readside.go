@@ -177,7 +177,7 @@ func (rs *readSide) check() httpx.Check {
 func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 	rebind := rs.dialect.Rebind
 	return readapi.Deps{
-		Verify: readVerifier(v),
+		Verify: v,
 		Wait: func(ctx context.Context, name string, pos uint64) error {
 			return rs.runner.WaitFor(ctx, name, eventstore.Position(pos))
 		},
@@ -187,18 +187,6 @@ func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 		Shipments: shipmentq.New(rs.r, rebind),
 		Inventory: stockq.New(rs.r, rebind),
 		Vendors:   vendorq.New(rs.r, rebind), KPIs: kpiq.New(rs.r, rebind), Audit: auditq.New(rs.r, rebind),
-	}
-}
-
-// readVerifier adapts internal/auth to the read API, which may not import
-// it (auth reaches the event store's types for event metadata).
-func readVerifier(v auth.Verifier) readapi.Verifier {
-	return func(ctx context.Context, token string) (readapi.Caller, error) {
-		a, err := v.Verify(ctx, token)
-		if err != nil {
-			return readapi.Caller{}, err
-		}
-		return readapi.Caller{UserID: a.UserID, Role: readapi.Role(a.Role), VendorID: a.VendorID}, nil
 	}
 }
 

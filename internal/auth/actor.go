@@ -3,8 +3,6 @@ package auth
 import (
 	"context"
 	"slices"
-
-	"github.com/souq-market/souq/eventstore"
 )
 
 // Role is what an actor may do.
@@ -28,6 +26,10 @@ func (r Role) Valid() bool { return slices.Contains(Roles(), r) }
 // Staff roles act on anything of anyone (and are recorded as such).
 func (r Role) Staff() bool { return r == Admin || r == SuperAdmin }
 
+// ReadsAll says whether the role reads anything of anyone: staff and
+// auditors, who may read but never act.
+func (r Role) ReadsAll() bool { return r.Staff() || r == Auditor }
+
 // Actor is the verified caller.
 type Actor struct {
 	UserID string
@@ -35,11 +37,6 @@ type Actor struct {
 	// VendorID is the vendor a vendor-role user acts for: its own claim
 	// "vendor_id" (several staff of one vendor), else the subject.
 	VendorID string
-}
-
-// Event is the actor as recorded in event metadata.
-func (a Actor) Event() eventstore.Actor {
-	return eventstore.Actor{UserID: a.UserID, Role: string(a.Role)}
 }
 
 type actorKey struct{}

@@ -247,3 +247,19 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestAuthenticateWithoutVerifier: a server built without a verifier refuses
+// every token as invalid (never lets one through), and says so to the client.
+func TestAuthenticateWithoutVerifier(t *testing.T) {
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Authorization", "Bearer anything")
+	rec := httptest.NewRecorder()
+	a, err := Authenticate(rec, req, nil)
+	var he *httpx.Error
+	if !errors.As(err, &he) || he.Kind != httpx.KindUnauthenticated || he.Code != CodeTokenInvalid || !errors.Is(err, ErrBadToken) {
+		t.Fatalf("got %+v %v", a, err)
+	}
+	if rec.Header().Get("WWW-Authenticate") == "" {
+		t.Fatal("a refused token without WWW-Authenticate")
+	}
+}

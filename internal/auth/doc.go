@@ -6,6 +6,9 @@
 // start. Ownership (a vendor's own SKU, a customer's own order) is decided by
 // the routes, which load the aggregate; this package only says who asks.
 //
-// It may import the standard library, golang-jwt/jwt/v5, eventstore (for
-// its Actor) and httpx (to render problems); never commands or a driver.
+// Both APIs use it: the write API through Require, the read API through
+// Authenticate and its own role table. So it may import only the standard
+// library, golang-jwt/jwt/v5 and httpx (to render problems); never the
+// event store (the read API may not reach it: the write side turns an Actor
+// into event metadata itself), commands or a driver.
 package auth

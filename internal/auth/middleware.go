@@ -22,19 +22,9 @@ const (
 func Require(v Verifier, render *httpx.Renderer, roles ...Role) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			token, err := bearer(r)
-			var a Actor
-			if err == nil {
-				a, err = v.Verify(r.Context(), token)
-			}
+			a, err := Authenticate(w, r, v)
 			if err != nil {
-				code, detail := CodeTokenInvalid, "the bearer token was refused"
-				if errors.Is(err, ErrNoToken) {
-					code, detail = CodeTokenMissing, "send Authorization: Bearer <token>"
-				} else {
-					w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-				}
-				render.Error(w, r, &httpx.Error{Kind: httpx.KindUnauthenticated, Code: code, Detail: detail, Err: err})
+				render.Error(w, r, err)
 				return
 			}
 			if !slices.Contains(roles, a.Role) {
@@ -45,6 +35,34 @@ func Require(v Verifier, render *httpx.Renderer, roles ...Role) func(http.Handle
 			next.ServeHTTP(w, r.WithContext(With(r.Context(), a)))
 		})
 	}
+}
+
+// Authenticate verifies the request's bearer token with v and returns its
+// actor, or an *httpx.Error of kind unauthenticated (code auth.token_missing
+// or auth.token_invalid, the cause wrapped) to render; for a refused token it
+// also sets WWW-Authenticate on w (RFC 6750 §3). A nil v refuses every
+// token. Routes that decide roles per route (the read API) call it
+// directly; Require wraps it.
+func Authenticate(w http.ResponseWriter, r *http.Request, v Verifier) (Actor, error) {
+	token, err := bearer(r)
+	var a Actor
+	switch {
+	case err != nil:
+	case v == nil:
+		err = errors.Join(ErrBadToken, errors.New("no token verifier configured"))
+	default:
+		a, err = v.Verify(r.Context(), token)
+	}
+	if err == nil {
+		return a, nil
+	}
+	code, detail := CodeTokenInvalid, "the bearer token was refused"
+	if errors.Is(err, ErrNoToken) {
+		code, detail = CodeTokenMissing, "send Authorization: Bearer <token>"
+	} else {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+	}
+	return Actor{}, &httpx.Error{Kind: httpx.KindUnauthenticated, Code: code, Detail: detail, Err: err}
 }
 
 // bearer extracts the token of "Authorization: Bearer <token>"; the scheme

@@ -32,6 +32,12 @@ type Verifier interface {
 	Verify(ctx context.Context, token string) (Actor, error)
 }
 
+// VerifierFunc is a function used as a Verifier (tests, adapters).
+type VerifierFunc func(ctx context.Context, token string) (Actor, error)
+
+// Verify calls f.
+func (f VerifierFunc) Verify(ctx context.Context, token string) (Actor, error) { return f(ctx, token) }
+
 // Options pin what a token must say.
 type Options struct {
 	Issuer   string // required: tokens of another issuer are refused
