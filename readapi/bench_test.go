@@ -14,9 +14,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/order"
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/projections/orders"
 	"github.com/souq-market/souq/projections/orders/orderq"
 	"github.com/souq-market/souq/projections/viewtest"
@@ -49,7 +49,9 @@ func BenchmarkReadLatency(b *testing.B) {
 	db.R.SetMaxIdleConns(4)
 	rd := orderq.New(db.R, db.Rebind)
 	api, err := New(Deps{Logger: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(), Orders: rd,
-		Verify: auth.VerifierFunc(func(context.Context, string) (auth.Actor, error) { return auth.Actor{UserID: "a", Role: auth.Admin}, nil })})
+		Verify: auth.VerifierFunc(func(context.Context, string) (auth.Actor, error) {
+			return auth.Actor{UserID: "a", Role: auth.Admin}, nil
+		})})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,13 +12,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/inventory"
 	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/domain/product"
 	"github.com/souq-market/souq/domain/shipment"
 	"github.com/souq-market/souq/domain/wallet"
+	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
 	invview "github.com/souq-market/souq/projections/inventory"
 	"github.com/souq-market/souq/projections/inventory/stockq"
