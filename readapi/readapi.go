@@ -13,6 +13,7 @@ import (
 	"github.com/souq-market/souq/projections/inventory/stockq"
 	"github.com/souq-market/souq/projections/kpis/kpiq"
 	"github.com/souq-market/souq/projections/orders/orderq"
+	"github.com/souq-market/souq/projections/scent"
 	"github.com/souq-market/souq/projections/search"
 	"github.com/souq-market/souq/projections/shipments/shipmentq"
 	"github.com/souq-market/souq/projections/vendors/vendorq"
@@ -45,6 +46,9 @@ type Deps struct {
 	Audit     *auditq.Reader
 	// Search answers the public product search and suggest routes.
 	Search search.Searcher
+	// Scent answers similar products, scent match, image match and
+	// recommendations.
+	Scent *scent.Reader
 }
 
 // Server is the read API under construction: route files add their routes
@@ -80,6 +84,7 @@ func New(d Deps) (*httpx.API, error) {
 		(*Server).inventoryRoutes,
 		(*Server).vendorRoutes, (*Server).kpiRoutes, (*Server).auditRoutes,
 		(*Server).searchRoutes,
+		(*Server).scentRoutes,
 	} {
 		add(s)
 	}
