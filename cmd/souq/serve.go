@@ -143,10 +143,14 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			// One executor over the opened store, with every domain event
 			// registered; the write API builds its handlers and catalog on it.
 			exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
+			id, edge, ferr := frontDoor(cfg, logger, v)
+			if ferr != nil {
+				return fail(ferr)
+			}
 			api, err = writeapi.New(writeapi.Deps{Store: store, Exec: exec, Auth: v, Logger: logger, Registry: reg,
 				ReadyTimeout: cfg.ReadyTimeout, Version: version,
 				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays},
-				Webhooks: webhooks(cfg)})
+				Webhooks: webhooks(cfg), Identity: id, Edge: edge})
 		case "read":
 			addr = cfg.ReadAddr
 			var v auth.Verifier
