@@ -86,6 +86,8 @@ type Config struct {
 	TrustedProxies string
 	CORSOrigins    string
 	BcryptCost     int
+	// Scent match (scent.go): QdrantURL, EmbedderURL, OwnBrands.
+	QdrantURL, EmbedderURL, OwnBrands string
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -142,6 +144,9 @@ func settings(terminal bool) []setting {
 		{"trusted-proxies", "SOUQ_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR prefixes of proxies whose X-Forwarded-For is believed", setTrustedProxies},
 		{"cors-origins", "SOUQ_CORS_ORIGINS", "", "comma-separated origins (https://shop.example) browsers may call the write API from; empty: none", setCORSOrigins},
 		{"bcrypt-cost", "SOUQ_BCRYPT_COST", "12", "bcrypt cost of password hashes, 10 to 15", setBcryptCost},
+		{"qdrant-url", "SOUQ_QDRANT_URL", "", "Qdrant gRPC URL (http://host:6334, https for TLS) of the scent vectors; empty: an exact index in process", setQdrantURL},
+		{"embedder-url", "SOUQ_EMBEDDER_URL", "", "URL of a CLIP-style image embedding service (POST /embed); empty: image similarity off (503 feature.disabled)", setEmbedderURL},
+		{"own-brands", "SOUQ_OWN_BRANDS", "", "comma-separated brands of the marketplace's own, lifted in similar products", setOwnBrands},
 	}
 }
 
