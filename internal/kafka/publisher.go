@@ -22,6 +22,11 @@ type Config struct {
 	Linger time.Duration
 	// WriteTimeout bounds one produce request (default 10s).
 	WriteTimeout time.Duration
+	// BatchSize is the most messages of one partition in one produce
+	// request (default 512). kafka-go allocates room for this many per
+	// batch, so it is no "unlimited": a Publish larger than it goes out as
+	// several requests, one after another per partition, still in order.
+	BatchSize int
 	// MaxAttempts is kafka-go's own retries of a batch before Publish fails
 	// and the outbox's backoff takes over (default 3).
 	MaxAttempts int
@@ -40,11 +45,6 @@ type Publisher struct {
 	w *kafkago.Writer
 }
 
-// maxBatch is larger than any batch the outbox hands over, so each
-// partition's share of one Publish goes out as one produce request, and the
-// requests of one partition are sent one after another, in order.
-const maxBatch = 1 << 20
-
 // NewPublisher returns a publisher; it connects on first use.
 func NewPublisher(cfg Config) (*Publisher, error) {
 	if len(cfg.Brokers) == 0 {
@@ -56,6 +56,9 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = 10 * time.Second
 	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 512
+	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 3
 	}
@@ -66,7 +69,7 @@ func NewPublisher(cfg Config) (*Publisher, error) {
 		MaxAttempts:            cfg.MaxAttempts,
 		WriteBackoffMin:        50 * time.Millisecond,
 		WriteBackoffMax:        time.Second,
-		BatchSize:              maxBatch,
+		BatchSize:              cfg.BatchSize,
 		BatchBytes:             64 << 20,
 		BatchTimeout:           cfg.Linger,
 		WriteTimeout:           cfg.WriteTimeout,
