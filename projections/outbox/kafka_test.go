@@ -74,7 +74,9 @@ func (b *broker) restart(down time.Duration) {
 	b.start()
 }
 
-func (b *broker) addrs() []string { return []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(b.port))} }
+func (b *broker) addrs() []string {
+	return []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(b.port))}
+}
 
 // market appends n events over many aggregates (orders, stock, accounts),
 // in batches per stream, every one of which publishes; it returns the
@@ -361,4 +363,3 @@ func TestOutboxRealKafka(t *testing.T) {
 	o.stop()
 	check(t, consume(t, brokers, ids(byKey), 60*time.Second), byKey, n)
 }
-
