@@ -167,6 +167,34 @@ func TestIdentityHostile(t *testing.T) {
 	}
 }
 
+func TestRegisterIdempotency(t *testing.T) {
+	e := idEnv(t, Edge{})
+	body := `{"email":"once@x.ae","password":"` + goodPassword + `","name":"Once"}`
+	first := e.post("/v1/auth/register", "", body, "Idempotency-Key", "reg-1")
+	again := e.post("/v1/auth/register", "", body, "Idempotency-Key", "reg-1")
+	var a, b AccountAnswer
+	_ = json.Unmarshal(first.Body.Bytes(), &a)
+	_ = json.Unmarshal(again.Body.Bytes(), &b)
+	if first.Code != 201 || again.Code != 201 || a.UserID != b.UserID || !b.Replayed || again.Header().Get("Idempotency-Replayed") != "true" {
+		t.Fatalf("retry: %d %s / %d %s", first.Code, first.Body, again.Code, again.Body)
+	}
+	wantProblem(t, e.post("/v1/auth/register", "", body), 409, user.CodeEmailTaken)
+	// The same key for another email is another account, and the first
+	// account's email stays its own.
+	other := e.post("/v1/auth/register", "", `{"email":"twice@x.ae","password":"`+goodPassword+`","name":"Twice"}`, "Idempotency-Key", "reg-1")
+	var c AccountAnswer
+	_ = json.Unmarshal(other.Body.Bytes(), &c)
+	if other.Code != 201 || c.UserID == a.UserID {
+		t.Fatalf("same key, other email: %d %s", other.Code, other.Body)
+	}
+	for email, id := range map[string]string{"once@x.ae": a.UserID, "twice@x.ae": c.UserID} {
+		got := tokens(t, e.post("/v1/auth/login", "", `{"email":"`+email+`","password":"`+goodPassword+`"}`))
+		if got.UserID != id {
+			t.Fatalf("%s logs in as %s, want %s", email, got.UserID, id)
+		}
+	}
+}
+
 func TestLockoutOverHTTP(t *testing.T) {
 	e := idEnv(t, Edge{})
 	e.post("/v1/auth/register", "", `{"email":"lock@x.ae","password":"`+goodPassword+`","name":"L"}`)

@@ -41,8 +41,8 @@ type Registered struct {
 // the email is free (before spending bcrypt time on it), hashes the
 // password, claims the normalized email (the stream appended with "no
 // stream" expected: two registrations of one email cannot both win), then
-// opens the account. The account's ID derives from the command ID, so a
-// retry with the same Idempotency-Key lands on the same account.
+// opens the account. The account's ID derives from the command ID and the
+// email, so a retry with the same Idempotency-Key lands on the same account.
 type Register struct{ Deps }
 
 // Handle runs the command.
@@ -50,8 +50,11 @@ func (h Register) Handle(ctx context.Context, cmd RegisterCmd, meta commands.Met
 	if meta.CommandID == "" {
 		meta.CommandID = uuid.NewString()
 	}
-	id := user.ID(commands.DeriveID(meta.CommandID, "user"))
 	email := user.NormalizeEmail(cmd.Email)
+	// The email is part of the derivation: an Idempotency-Key reused (by
+	// mistake, or by another anonymous client) for another email must not
+	// point that email's claim at the first registration's account.
+	id := user.ID(commands.DeriveID(meta.CommandID, "user\x00"+email))
 	if meta.Actor.UserID == "" {
 		meta.Actor = eventstore.Actor{UserID: string(id), Role: string(cmd.Role)}
 	}

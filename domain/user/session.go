@@ -23,8 +23,9 @@ const (
 // RefreshTTL is how long each refresh token is valid from its issue.
 const RefreshTTL = 30 * 24 * time.Hour
 
-// Codes of refresh refusals. The HTTP layer answers all of them with one
-// 401, so a caller learns nothing about which check failed.
+// Codes of refresh refusals, all Unauthenticated (401). They tell the
+// holder of a token what happened to it, nothing about any other token: a
+// token never issued gets the same code as a malformed one.
 const (
 	CodeRefreshInvalid = "auth.refresh_invalid"
 	CodeRefreshExpired = "auth.refresh_expired"
