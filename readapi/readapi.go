@@ -49,6 +49,8 @@ type Deps struct {
 	// Scent answers similar products, scent match, image match and
 	// recommendations.
 	Scent *scent.Reader
+	// Integration serves GET /v1/integration-events; nil leaves it out.
+	Integration IntegrationFeed
 }
 
 // Server is the read API under construction: route files add their routes
@@ -85,6 +87,7 @@ func New(d Deps) (*httpx.API, error) {
 		(*Server).vendorRoutes, (*Server).kpiRoutes, (*Server).auditRoutes,
 		(*Server).searchRoutes,
 		(*Server).scentRoutes,
+		(*Server).integrationRoutes,
 	} {
 		add(s)
 	}
