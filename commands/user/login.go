@@ -43,7 +43,8 @@ type Session struct {
 // starts a session: a refresh-token family of its own stream.
 type Login struct{ Deps }
 
-// Handle runs the command. meta.Actor is filled in with the user.
+// Handle runs the command. A successful login's events carry the user as
+// their actor.
 func (h Login) Handle(ctx context.Context, email, password string, meta commands.Meta) (Session, error) {
 	email = user.NormalizeEmail(email)
 	var v domain.Validation
@@ -72,7 +73,9 @@ func (h Login) Handle(ctx context.Context, email, password string, meta commands
 	if err := u.CanLogIn(h.Now()); err != nil {
 		return Session{}, err
 	}
-	meta.Actor = eventstore.Actor{UserID: string(u.ID()), Role: string(u.Role())}
+	// A failure is recorded with the caller's actor as given (anonymous on
+	// the login route), never as the account's owner: an auditor must not
+	// read someone's guessing as that person's act.
 	if !h.Passwords.Match(u.PasswordHash(), password) {
 		var lockErr error
 		_, err := h.run(ctx, meta, u.ID(), func(u *user.User, now time.Time) error {
@@ -90,6 +93,7 @@ func (h Login) Handle(ctx context.Context, email, password string, meta commands
 		}
 		return Session{}, badCredentials
 	}
+	meta.Actor = eventstore.Actor{UserID: string(u.ID()), Role: string(u.Role())}
 	if _, err := h.run(ctx, meta, u.ID(), func(u *user.User, now time.Time) error { return u.SucceedLogin(now) }); err != nil {
 		return Session{}, err
 	}
