@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/souq-market/souq/domain/order"
@@ -82,7 +82,15 @@ func (*Projector) Reset(ctx context.Context, tx *projections.Tx) error {
 }
 
 // HandleBatch applies each order, payment and shipment event; others pass.
+// It reads the rows the batch touches first, applies the events to them in
+// memory, in order, and writes back what changed (see batch).
 func (p *Projector) HandleBatch(ctx context.Context, tx *projections.Tx, events []eventstore.RecordedEvent) error {
+	type item struct {
+		ev eventstore.RecordedEvent
+		e  any
+	}
+	items := make([]item, 0, len(events))
+	k := newKeys()
 	for _, ev := range events {
 		kind, _, _ := strings.Cut(ev.Type, ".")
 		if kind != "order" && kind != "payment" && kind != "shipment" {
@@ -92,104 +100,126 @@ func (p *Projector) HandleBatch(ctx context.Context, tx *projections.Tx, events 
 		if err != nil {
 			return fmt.Errorf("decode %s at %d: %w", ev.Type, ev.Position, err)
 		}
-		w := &writer{tx: tx, ev: ev, at: ev.Metadata.RecordedAt.UnixNano()}
-		if err := w.apply(ctx, e); err != nil {
-			return fmt.Errorf("%s at %d: %w", ev.Type, ev.Position, err)
+		items = append(items, item{ev, e})
+		switch e := e.(type) {
+		case payment.Initiated:
+			k.orders[string(e.OrderID)] = true
+		case shipment.Created:
+			k.orders[string(e.OrderID)] = true
+		}
+		switch kind {
+		case "order":
+			k.orders[strings.TrimPrefix(ev.StreamID, "order-")] = true
+		case "payment":
+			k.payments[strings.TrimPrefix(ev.StreamID, "payment-")] = true
+		case "shipment":
+			k.shipments[strings.TrimPrefix(ev.StreamID, "shipment-")] = true
 		}
 	}
-	return nil
+	if len(items) == 0 {
+		return nil
+	}
+	b, err := load(ctx, tx, k)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		w := &writer{b: b, ev: it.ev, at: it.ev.Metadata.RecordedAt.UnixNano()}
+		if err := w.apply(it.e); err != nil {
+			return fmt.Errorf("%s at %d: %w", it.ev.Type, it.ev.Position, err)
+		}
+	}
+	return b.flush(ctx)
 }
 
-// writer applies one event.
+// writer applies one event to the batch's rows.
 type writer struct {
-	tx *projections.Tx
+	b  *batch
 	ev eventstore.RecordedEvent
 	at int64
 }
 
-func (w *writer) exec(ctx context.Context, q string, args ...any) error {
-	_, err := w.tx.Exec(ctx, q, args...)
-	return err
-}
-
-// step adds a line to an order's timeline; the event ID keys it.
-func (w *writer) step(ctx context.Context, orderID, detail string) error {
-	return w.exec(ctx, `INSERT INTO {order_timeline} (order_id, event_id, seq, at, type, detail) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (order_id, event_id) DO NOTHING`, orderID, w.ev.ID, int64(w.ev.Position), w.at, w.ev.Type, detail)
+// step adds a line to an order's timeline; the event ID keys it, so a
+// line already there stays as it is.
+func (w *writer) step(orderID, detail string) {
+	w.b.steps = append(w.b.steps, step{orderID: orderID, eventID: w.ev.ID, seq: int64(w.ev.Position), at: w.at, typ: w.ev.Type, detail: detail})
 }
 
 func (w *writer) orderID() string { return strings.TrimPrefix(w.ev.StreamID, "order-") }
 
-func (w *writer) apply(ctx context.Context, e any) error {
+func (w *writer) apply(e any) error {
 	switch e := e.(type) {
 	case order.Placed:
-		return w.placed(ctx, e)
+		return w.placed(e)
 	case order.Paid:
-		return w.orderStatus(ctx, "paid", "paid "+e.Amount.String())
+		w.orderStatus("paid", "paid "+e.Amount.String())
 	case order.Confirmed:
-		return w.orderStatus(ctx, "confirmed", "stock committed; vendors may fulfil")
+		w.orderStatus("confirmed", "stock committed; vendors may fulfil")
 	case order.Delivered:
-		return w.orderStatus(ctx, "delivered", "every parcel delivered")
+		w.orderStatus("delivered", "every parcel delivered")
 	case order.Completed:
-		return w.orderStatus(ctx, "completed", "return window closed")
+		w.orderStatus("completed", "return window closed")
 	case order.Cancelled:
-		return w.orderStatus(ctx, "cancelled", "cancelled: "+e.Reason)
+		w.orderStatus("cancelled", "cancelled: "+e.Reason)
 	case order.SubOrderFulfilled:
-		return w.subOrder(ctx, string(e.SubOrderID), "fulfilled", "", "", "sub-order "+string(e.SubOrderID)+" packed")
+		w.subOrder(string(e.SubOrderID), "fulfilled", "", "", "sub-order "+string(e.SubOrderID)+" packed")
 	case order.SubOrderShipped:
-		return w.subOrder(ctx, string(e.SubOrderID), "shipped", string(e.ShipmentID), "", "sub-order "+string(e.SubOrderID)+" shipped")
+		w.subOrder(string(e.SubOrderID), "shipped", string(e.ShipmentID), "", "sub-order "+string(e.SubOrderID)+" shipped")
 	case order.SubOrderDelivered:
-		return w.subOrder(ctx, string(e.SubOrderID), "delivered", "", "", "sub-order "+string(e.SubOrderID)+" delivered")
+		w.subOrder(string(e.SubOrderID), "delivered", "", "", "sub-order "+string(e.SubOrderID)+" delivered")
 	case order.SubOrderCancelled:
-		return w.subOrder(ctx, string(e.SubOrderID), "cancelled", "", e.Reason, "sub-order "+string(e.SubOrderID)+" cancelled: "+e.Reason)
+		w.subOrder(string(e.SubOrderID), "cancelled", "", e.Reason, "sub-order "+string(e.SubOrderID)+" cancelled: "+e.Reason)
 	case payment.Initiated:
-		if err := w.exec(ctx, `INSERT INTO {order_payments} (payment_id, order_id, method, provider, status, currency, amount, initiated_at)
-			VALUES (?, ?, ?, ?, 'initiated', ?, ?, ?)`, string(e.PaymentID), string(e.OrderID), string(e.Method), e.Provider,
-			string(e.Amount.Currency()), e.Amount.Amount(), w.at); err != nil {
-			return err
+		id := string(e.PaymentID)
+		if _, ok := w.b.pays[id]; ok {
+			return fmt.Errorf("payment %s initiated twice", id)
 		}
-		return w.payment(ctx, "", 0, 0, 0, fmt.Sprintf("%s payment of %s started", e.Method, e.Amount))
+		w.b.addPay(&payRow{id: id, orderID: string(e.OrderID), method: string(e.Method), provider: e.Provider, status: "initiated",
+			currency: string(e.Amount.Currency()), amount: e.Amount.Amount(), initiatedAt: w.at, dirty: true})
+		return w.payment("", 0, 0, 0, fmt.Sprintf("%s payment of %s started", e.Method, e.Amount))
 	case payment.ActionRequired:
-		return w.payment(ctx, "action_required", 0, 0, 0, "payment needs the customer's action")
+		return w.payment("action_required", 0, 0, 0, "payment needs the customer's action")
 	case payment.Authorized:
-		return w.payment(ctx, "authorized", 0, 0, 0, "authorized "+e.Amount.String())
+		return w.payment("authorized", 0, 0, 0, "authorized "+e.Amount.String())
 	case payment.Captured:
-		return w.payment(ctx, "captured", e.Amount.Amount(), 0, 0, "captured "+e.Amount.String())
+		return w.payment("captured", e.Amount.Amount(), 0, 0, "captured "+e.Amount.String())
 	case payment.Failed:
-		return w.payment(ctx, "failed", 0, 0, 0, "payment failed: "+e.Code)
+		return w.payment("failed", 0, 0, 0, "payment failed: "+e.Code)
 	case payment.Cancelled:
-		return w.payment(ctx, "cancelled", 0, 0, 0, "payment cancelled")
+		return w.payment("cancelled", 0, 0, 0, "payment cancelled")
 	case payment.Refunded:
-		return w.payment(ctx, "", 0, e.Amount.Amount(), 0, "refunded "+e.Amount.String())
+		return w.payment("", 0, e.Amount.Amount(), 0, "refunded "+e.Amount.String())
 	case payment.ChargedBack:
-		return w.payment(ctx, "", 0, 0, e.Amount.Amount(), "charged back "+e.Amount.String())
+		return w.payment("", 0, 0, e.Amount.Amount(), "charged back "+e.Amount.String())
 	case shipment.Created:
-		if err := w.exec(ctx, `INSERT INTO {order_shipments} (shipment_id, order_id, sub_order_id, carrier, tracking_number, status, updated_at)
-			VALUES (?, ?, ?, ?, ?, 'created', ?)`, string(e.ShipmentID), string(e.OrderID), string(e.SubOrderID), string(e.Carrier),
-			e.TrackingNumber, e.At.UnixNano()); err != nil {
-			return err
+		id := string(e.ShipmentID)
+		if _, ok := w.b.ships[id]; ok {
+			return fmt.Errorf("shipment %s created twice", id)
 		}
-		return w.step(ctx, string(e.OrderID), fmt.Sprintf("label bought: %s %s", e.Carrier, e.TrackingNumber))
+		w.b.ships[id] = &shipRow{id: id, orderID: string(e.OrderID), subID: string(e.SubOrderID), carrier: string(e.Carrier),
+			tracking: e.TrackingNumber, status: "created", updatedAt: e.At.UnixNano(), dirty: true}
+		w.step(string(e.OrderID), fmt.Sprintf("label bought: %s %s", e.Carrier, e.TrackingNumber))
 	case shipment.StatusChanged:
 		id := strings.TrimPrefix(w.ev.StreamID, "shipment-")
-		var orderID, carrier, tracking string
-		err := w.tx.QueryRow(ctx, `SELECT order_id, carrier, tracking_number FROM {order_shipments} WHERE shipment_id = ?`, id).Scan(&orderID, &carrier, &tracking)
-		if err != nil {
-			return fmt.Errorf("shipment %s: %w", id, err)
+		s, ok := w.b.ships[id]
+		if !ok {
+			return fmt.Errorf("shipment %s: %w", id, sql.ErrNoRows)
 		}
-		if err := w.exec(ctx, `UPDATE {order_shipments} SET status = ?, updated_at = ? WHERE shipment_id = ?`, string(e.Status), e.OccurredAt.UnixNano(), id); err != nil {
-			return err
-		}
-		detail := fmt.Sprintf("%s %s: %s", carrier, tracking, e.Status)
+		s.status, s.updatedAt, s.dirty = string(e.Status), e.OccurredAt.UnixNano(), true
+		detail := fmt.Sprintf("%s %s: %s", s.carrier, s.tracking, e.Status)
 		if e.Location != "" {
 			detail += " at " + e.Location
 		}
-		return w.step(ctx, orderID, detail)
+		w.step(s.orderID, detail)
 	}
 	return nil // an event of these aggregates the view does not show
 }
 
-func (w *writer) placed(ctx context.Context, e order.Placed) error {
+func (w *writer) placed(e order.Placed) error {
+	id := string(e.OrderID)
+	if _, ok := w.b.orders[id]; ok {
+		return fmt.Errorf("order %s placed twice", id)
+	}
 	lines, err := json.Marshal(e.Lines)
 	if err != nil {
 		return err
@@ -199,131 +229,103 @@ func (w *writer) placed(ctx context.Context, e order.Placed) error {
 		items += l.Quantity
 	}
 	t := e.Totals
-	id := string(e.OrderID)
-	if err := w.exec(ctx, `INSERT INTO {orders} (order_id, customer_id, placed_at, status, payment_status, fulfilment, country, payment_method,
-			currency, subtotal, discount, shipping, vat, total, wallet, due, cashback, items, lines, updated_at)
-		VALUES (?, ?, ?, 'placed', '', 'unfulfilled', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		id, string(e.CustomerID), e.At.UnixNano(), string(e.Country), string(e.PaymentMethod),
-		string(t.Total.Currency()), t.Subtotal.Amount(), t.Discount.Amount(), t.Shipping.Amount(), t.VAT.Amount(), t.Total.Amount(),
-		t.Wallet.Amount(), t.Due.Amount(), t.Cashback.Amount(), items, string(lines), w.at); err != nil {
-		return err
-	}
+	w.b.orders[id] = &orderRow{id: id, customer: string(e.CustomerID), placedAt: e.At.UnixNano(), status: "placed",
+		fulfilment: "unfulfilled", country: string(e.Country), method: string(e.PaymentMethod), currency: string(t.Total.Currency()),
+		subtotal: t.Subtotal.Amount(), discount: t.Discount.Amount(), shipping: t.Shipping.Amount(), vat: t.VAT.Amount(),
+		total: t.Total.Amount(), wallet: t.Wallet.Amount(), due: t.Due.Amount(), cashback: t.Cashback.Amount(), items: items,
+		lines: string(lines), updatedAt: w.at, dirty: true}
+	subs := w.b.subs[id]
 	for _, s := range e.SubOrders {
+		if slices.ContainsFunc(subs, func(x *subRow) bool { return x.subID == string(s.ID) }) {
+			return fmt.Errorf("order %s: sub-order %s twice", id, s.ID)
+		}
 		skus, err := json.Marshal(s.Lines)
 		if err != nil {
 			return err
 		}
-		if err := w.exec(ctx, `INSERT INTO {order_suborders} (order_id, sub_order_id, vendor_id, status, total, commission, lines)
-			VALUES (?, ?, ?, 'pending', ?, ?, ?)`, id, string(s.ID), string(s.VendorID), s.Total.Amount(), s.Commission.Amount(), string(skus)); err != nil {
-			return err
-		}
+		subs = append(subs, &subRow{orderID: id, subID: string(s.ID), vendor: string(s.VendorID), status: "pending",
+			total: s.Total.Amount(), commission: s.Commission.Amount(), lines: string(skus), dirty: true})
 	}
+	w.b.subs[id] = subs
 	// Payments may have been projected first: roll them up now.
-	if err := w.rollUpPayments(ctx, id); err != nil {
-		return err
-	}
-	return w.step(ctx, id, fmt.Sprintf("placed: %d items, %s, %d vendors", items, t.Total, len(e.SubOrders)))
+	w.rollUpPayments(id)
+	w.step(id, fmt.Sprintf("placed: %d items, %s, %d vendors", items, t.Total, len(e.SubOrders)))
+	return nil
 }
 
-func (w *writer) orderStatus(ctx context.Context, status, detail string) error {
+func (w *writer) orderStatus(status, detail string) {
 	id := w.orderID()
-	if err := w.exec(ctx, `UPDATE {orders} SET status = ?, updated_at = ? WHERE order_id = ?`, status, w.at, id); err != nil {
-		return err
-	}
-	if status == "paid" { // a wallet-only order has no payment attempt
-		if err := w.rollUpPayments(ctx, id); err != nil {
-			return err
+	if o, ok := w.b.orders[id]; ok {
+		o.status, o.updatedAt, o.dirty = status, w.at, true
+		if status == "paid" { // a wallet-only order has no payment attempt
+			w.rollUpPayments(id)
 		}
 	}
-	return w.step(ctx, id, detail)
+	w.step(id, detail)
 }
 
-func (w *writer) subOrder(ctx context.Context, sub, status, shipmentID, reason, detail string) error {
+func (w *writer) subOrder(sub, status, shipmentID, reason, detail string) {
 	id := w.orderID()
-	if err := w.exec(ctx, `UPDATE {order_suborders} SET status = ?, updated_at = ?,
-			shipment_id = CASE WHEN ? = '' THEN shipment_id ELSE ? END,
-			cancel_reason = CASE WHEN ? = '' THEN cancel_reason ELSE ? END
-		WHERE order_id = ? AND sub_order_id = ?`, status, w.at, shipmentID, shipmentID, reason, reason, id, sub); err != nil {
-		return err
-	}
-	rows, err := w.tx.Query(ctx, `SELECT status FROM {order_suborders} WHERE order_id = ?`, id)
-	if err != nil {
-		return err
-	}
-	var statuses []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return err
+	subs := w.b.subs[id]
+	for _, s := range subs {
+		if s.subID != sub {
+			continue
 		}
-		statuses = append(statuses, s)
+		s.status, s.updatedAt, s.dirty = status, w.at, true
+		if shipmentID != "" {
+			s.shipmentID = shipmentID
+		}
+		if reason != "" {
+			s.reason = reason
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	if o, ok := w.b.orders[id]; ok {
+		statuses := make([]string, len(subs))
+		for i, s := range subs {
+			statuses[i] = s.status
+		}
+		o.fulfilment, o.updatedAt, o.dirty = Fulfilment(statuses), w.at, true
 	}
-	if err := w.exec(ctx, `UPDATE {orders} SET fulfilment = ?, updated_at = ? WHERE order_id = ?`, Fulfilment(statuses), w.at, id); err != nil {
-		return err
-	}
-	return w.step(ctx, id, detail)
+	w.step(id, detail)
 }
 
 // payment updates one attempt (status "" keeps it), adds the amounts, and
 // rolls the order's payments up again.
-func (w *writer) payment(ctx context.Context, status string, captured, refunded, chargedBack int64, detail string) error {
+func (w *writer) payment(status string, captured, refunded, chargedBack int64, detail string) error {
 	id := strings.TrimPrefix(w.ev.StreamID, "payment-")
-	var orderID string
-	if err := w.tx.QueryRow(ctx, `SELECT order_id FROM {order_payments} WHERE payment_id = ?`, id).Scan(&orderID); err != nil {
-		return fmt.Errorf("payment %s: %w", id, err)
+	p, ok := w.b.pays[id]
+	if !ok {
+		return fmt.Errorf("payment %s: %w", id, sql.ErrNoRows)
 	}
-	if err := w.exec(ctx, `UPDATE {order_payments} SET status = CASE WHEN ? = '' THEN status ELSE ? END,
-			captured = captured + ?, refunded = refunded + ?, charged_back = charged_back + ?
-		WHERE payment_id = ?`, status, status, captured, refunded, chargedBack, id); err != nil {
-		return err
+	if status != "" {
+		p.status = status
 	}
-	if err := w.rollUpPayments(ctx, orderID); err != nil {
-		return err
-	}
-	return w.step(ctx, orderID, detail)
+	p.captured += captured
+	p.refunded += refunded
+	p.chargedBack += chargedBack
+	p.dirty = true
+	w.rollUpPayments(p.orderID)
+	w.step(p.orderID, detail)
+	return nil
 }
 
 // rollUpPayments recomputes an order's payment columns from its attempts.
 // It does nothing when the order is not projected yet: placing it calls
 // this again.
-func (w *writer) rollUpPayments(ctx context.Context, orderID string) error {
-	var due int64
-	var status string
-	err := w.tx.QueryRow(ctx, `SELECT due, status FROM {orders} WHERE order_id = ?`, orderID).Scan(&due, &status)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
+func (w *writer) rollUpPayments(orderID string) {
+	o, ok := w.b.orders[orderID]
+	if !ok {
+		return
 	}
-	if err != nil {
-		return err
-	}
-	rows, err := w.tx.Query(ctx, `SELECT status, captured, refunded, charged_back FROM {order_payments} WHERE order_id = ?`, orderID)
-	if err != nil {
-		return err
-	}
-	var atts []Attempt
-	for rows.Next() {
-		var a Attempt
-		if err := rows.Scan(&a.Status, &a.Captured, &a.Refunded, &a.ChargedBack); err != nil {
-			rows.Close()
-			return err
-		}
-		atts = append(atts, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	atts := make([]Attempt, 0, len(w.b.byOrd[orderID]))
 	var c, r, cb int64
-	for _, a := range atts {
-		c, r, cb = c+a.Captured, r+a.Refunded, cb+a.ChargedBack
+	for _, p := range w.b.byOrd[orderID] {
+		atts = append(atts, Attempt{Status: p.status, Captured: p.captured, Refunded: p.refunded, ChargedBack: p.chargedBack})
+		c, r, cb = c+p.captured, r+p.refunded, cb+p.chargedBack
 	}
-	return w.exec(ctx, `UPDATE {orders} SET payment_status = ?, captured = ?, refunded = ?, charged_back = ?, updated_at = ? WHERE order_id = ?`,
-		PaymentStatus(due, status == "paid" || status == "confirmed" || status == "delivered" || status == "completed", atts), c, r, cb, w.at, orderID)
+	paid := o.status == "paid" || o.status == "confirmed" || o.status == "delivered" || o.status == "completed"
+	o.paymentStatus = PaymentStatus(o.due, paid, atts)
+	o.captured, o.refunded, o.chargedBack, o.updatedAt, o.dirty = c, r, cb, w.at, true
 }
 
 // Attempt is what the roll-up needs of one payment attempt.

@@ -1,0 +1,323 @@
+package orders
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/souq-market/souq/projections"
+)
+
+// batch is the part of the view one batch of events touches, held in
+// memory: read with one query per table before the events are applied,
+// written back with one multi-row upsert per table after. Applying an event
+// is then arithmetic on these rows, so a batch costs a fixed number of
+// round trips however many events it holds (one statement per event made
+// a rebuild on PostgreSQL as slow as the network's round trip). The rows
+// written are exactly those the per-event statements wrote: the same
+// columns computed by the same rules, in event order.
+type batch struct {
+	tx     *projections.Tx
+	orders map[string]*orderRow
+	subs   map[string][]*subRow // by order, in sub-order ID order
+	pays   map[string]*payRow
+	byOrd  map[string][]*payRow // payments by order
+	ships  map[string]*shipRow
+	steps  []step
+}
+
+type orderRow struct {
+	id, customer                             string
+	placedAt                                 int64
+	status, paymentStatus, fulfilment        string
+	country, method, currency                string
+	subtotal, discount, shipping, vat, total int64
+	wallet, due, cashback                    int64
+	captured, refunded, chargedBack, items   int64
+	lines                                    string
+	updatedAt                                int64
+	dirty                                    bool
+}
+
+type subRow struct {
+	orderID, subID, vendor, status string
+	total, commission              int64
+	lines, shipmentID, reason      string
+	updatedAt                      int64
+	dirty                          bool
+}
+
+type payRow struct {
+	id, orderID, method, provider, status, currency string
+	amount, captured, refunded, chargedBack         int64
+	initiatedAt                                     int64
+	dirty                                           bool
+}
+
+type shipRow struct {
+	id, orderID, subID, carrier, tracking, status string
+	updatedAt                                     int64
+	dirty                                         bool
+}
+
+type step struct {
+	orderID, eventID string
+	seq, at          int64
+	typ, detail      string
+}
+
+// The columns of each table, in the order rows are scanned and written;
+// keys first.
+var (
+	orderCols = []string{"order_id", "customer_id", "placed_at", "status", "payment_status", "fulfilment", "country", "payment_method",
+		"currency", "subtotal", "discount", "shipping", "vat", "total", "wallet", "due", "cashback", "captured", "refunded",
+		"charged_back", "items", "lines", "updated_at"}
+	subCols = []string{"order_id", "sub_order_id", "vendor_id", "status", "total", "commission", "lines", "shipment_id",
+		"cancel_reason", "updated_at"}
+	payCols = []string{"payment_id", "order_id", "method", "provider", "status", "currency", "amount", "captured", "refunded",
+		"charged_back", "initiated_at"}
+	shipCols = []string{"shipment_id", "order_id", "sub_order_id", "carrier", "tracking_number", "status", "updated_at"}
+	stepCols = []string{"order_id", "event_id", "seq", "at", "type", "detail"}
+)
+
+func (o *orderRow) fields() []any {
+	return []any{&o.id, &o.customer, &o.placedAt, &o.status, &o.paymentStatus, &o.fulfilment, &o.country, &o.method,
+		&o.currency, &o.subtotal, &o.discount, &o.shipping, &o.vat, &o.total, &o.wallet, &o.due, &o.cashback, &o.captured,
+		&o.refunded, &o.chargedBack, &o.items, &o.lines, &o.updatedAt}
+}
+
+func (s *subRow) fields() []any {
+	return []any{&s.orderID, &s.subID, &s.vendor, &s.status, &s.total, &s.commission, &s.lines, &s.shipmentID, &s.reason, &s.updatedAt}
+}
+
+func (p *payRow) fields() []any {
+	return []any{&p.id, &p.orderID, &p.method, &p.provider, &p.status, &p.currency, &p.amount, &p.captured, &p.refunded,
+		&p.chargedBack, &p.initiatedAt}
+}
+
+func (s *shipRow) fields() []any {
+	return []any{&s.id, &s.orderID, &s.subID, &s.carrier, &s.tracking, &s.status, &s.updatedAt}
+}
+
+func (s *step) fields() []any {
+	return []any{&s.orderID, &s.eventID, &s.seq, &s.at, &s.typ, &s.detail}
+}
+
+// keys are the IDs a batch's events name, to load before applying them.
+type keys struct {
+	orders, payments, shipments map[string]bool
+}
+
+func newKeys() keys {
+	return keys{orders: map[string]bool{}, payments: map[string]bool{}, shipments: map[string]bool{}}
+}
+
+// load reads every row the events may touch: the payments and shipments
+// they name (which name further orders), then those orders with all their
+// sub-orders and payments (a roll-up needs every attempt).
+func load(ctx context.Context, tx *projections.Tx, k keys) (*batch, error) {
+	b := &batch{tx: tx, orders: map[string]*orderRow{}, subs: map[string][]*subRow{}, pays: map[string]*payRow{},
+		byOrd: map[string][]*payRow{}, ships: map[string]*shipRow{}}
+	if err := selectIn(ctx, tx, "{order_payments}", payCols, "payment_id", k.payments, func(scan func(...any) error) error {
+		p := &payRow{}
+		if err := scan(p.fields()...); err != nil {
+			return err
+		}
+		k.orders[p.orderID] = true
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load payments: %w", err)
+	}
+	if err := selectIn(ctx, tx, "{order_shipments}", shipCols, "shipment_id", k.shipments, func(scan func(...any) error) error {
+		s := &shipRow{}
+		if err := scan(s.fields()...); err != nil {
+			return err
+		}
+		b.ships[s.id] = s
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load shipments: %w", err)
+	}
+	if err := selectIn(ctx, tx, "{orders}", orderCols, "order_id", k.orders, func(scan func(...any) error) error {
+		o := &orderRow{}
+		if err := scan(o.fields()...); err != nil {
+			return err
+		}
+		b.orders[o.id] = o
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load orders: %w", err)
+	}
+	// Sub-orders and payments of orders that are not projected yet are
+	// none: placing an order writes its sub-orders, and payments projected
+	// before their order hang on it by order ID.
+	if err := selectIn(ctx, tx, "{order_suborders}", subCols, "order_id", k.orders, func(scan func(...any) error) error {
+		s := &subRow{}
+		if err := scan(s.fields()...); err != nil {
+			return err
+		}
+		b.subs[s.orderID] = append(b.subs[s.orderID], s)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load sub-orders: %w", err)
+	}
+	if err := selectIn(ctx, tx, "{order_payments}", payCols, "order_id", k.orders, func(scan func(...any) error) error {
+		p := &payRow{}
+		if err := scan(p.fields()...); err != nil {
+			return err
+		}
+		b.addPay(p)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("load payments: %w", err)
+	}
+	return b, nil
+}
+
+func (b *batch) addPay(p *payRow) {
+	b.pays[p.id] = p
+	b.byOrd[p.orderID] = append(b.byOrd[p.orderID], p)
+}
+
+// maxParams bounds the parameters of one statement: SQLite allows 32,766,
+// PostgreSQL 65,535.
+const maxParams = 30000
+
+// selectIn runs SELECT cols FROM table WHERE col IN (ids) in chunks and
+// hands each row to row.
+func selectIn(ctx context.Context, tx *projections.Tx, table string, cols []string, col string, ids map[string]bool,
+	row func(scan func(...any) error) error) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	all := make([]any, 0, len(ids))
+	for id := range ids {
+		all = append(all, id)
+	}
+	head := "SELECT " + strings.Join(cols, ", ") + " FROM " + table + " WHERE " + col + " IN ("
+	for chunk := range slices.Chunk(all, 1000) {
+		rows, err := tx.Query(ctx, head+placeholders(len(chunk))+")", chunk...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := row(rows.Scan); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeholders is "?, ?, …" n times.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// flush writes the rows the batch changed: one upsert per table (per chunk
+// of rows) and one insert of the timeline's new steps.
+func (b *batch) flush(ctx context.Context) error {
+	var orders, subs, pays, ships [][]any
+	for _, o := range b.orders {
+		if o.dirty {
+			orders = append(orders, o.fields())
+		}
+	}
+	for _, list := range b.subs {
+		for _, s := range list {
+			if s.dirty {
+				subs = append(subs, s.fields())
+			}
+		}
+	}
+	for _, p := range b.pays {
+		if p.dirty {
+			pays = append(pays, p.fields())
+		}
+	}
+	for _, s := range b.ships {
+		if s.dirty {
+			ships = append(ships, s.fields())
+		}
+	}
+	steps := make([][]any, len(b.steps))
+	for i := range b.steps {
+		steps[i] = b.steps[i].fields()
+	}
+	for _, w := range []struct {
+		table string
+		cols  []string
+		key   int // leading key columns
+		rows  [][]any
+		keep  bool // on conflict keep the stored row (the timeline: keyed by event)
+	}{
+		{"{orders}", orderCols, 1, orders, false},
+		{"{order_suborders}", subCols, 2, subs, false},
+		{"{order_payments}", payCols, 1, pays, false},
+		{"{order_shipments}", shipCols, 1, ships, false},
+		{"{order_timeline}", stepCols, 2, steps, true},
+	} {
+		if err := upsert(ctx, b.tx, w.table, w.cols, w.key, w.rows, w.keep); err != nil {
+			return fmt.Errorf("write %s: %w", strings.Trim(w.table, "{}"), err)
+		}
+	}
+	return nil
+}
+
+// upsert writes rows (pointers to their values) in multi-row INSERT … ON
+// CONFLICT statements: DO NOTHING when keep, else every other column
+// replaced by the new row's.
+func upsert(ctx context.Context, tx *projections.Tx, table string, cols []string, key int, rows [][]any, keep bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	tuple := "(" + placeholders(len(cols)) + ")"
+	conflict := " ON CONFLICT (" + strings.Join(cols[:key], ", ") + ") DO "
+	if keep {
+		conflict += "NOTHING"
+	} else {
+		set := make([]string, 0, len(cols)-key)
+		for _, c := range cols[key:] {
+			set = append(set, c+" = excluded."+c)
+		}
+		conflict += "UPDATE SET " + strings.Join(set, ", ")
+	}
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	per := maxParams / len(cols)
+	for chunk := range slices.Chunk(rows, per) {
+		var q strings.Builder
+		q.WriteString(head)
+		args := make([]any, 0, len(chunk)*len(cols))
+		for i, r := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString(tuple)
+			for _, v := range r {
+				args = append(args, deref(v))
+			}
+		}
+		q.WriteString(conflict)
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deref turns a field pointer back into its value for a statement.
+func deref(v any) any {
+	switch p := v.(type) {
+	case *string:
+		return *p
+	case *int64:
+		return *p
+	}
+	panic(fmt.Sprintf("orders: a row field of type %T", v))
+}
