@@ -65,8 +65,15 @@ func (h Initiate) Handle(ctx context.Context, cmd Initiation, meta commands.Meta
 		// it ignores the provider name then.
 		provider, started.ProviderRef = "retry", current.ProviderRef()
 	case cmd.Method == payment.Card:
-		// Check the command before asking the provider for anything.
-		if _, err := commands.Decide(ctx, h.Exec, h.step(stream, cmd, h.Gateway.Provider(), "pending", h.Now())); err != nil {
+		// Check the command before asking the provider for anything, on the
+		// state just loaded (no payment yet) rather than on a second read: a
+		// concurrent copy of this command that stored the payment in between
+		// would make the placeholder reference look like another payment's
+		// and refuse a faithful retry as payment.already_initiated. The
+		// gateway is keyed by the payment ID, so that copy and this one get
+		// the same reference, and the append below finds the copy's events
+		// (a replay) or the same reference and amount (nothing to write).
+		if err := h.step(stream, cmd, h.Gateway.Provider(), "pending", h.Now()).Decide(current); err != nil {
 			return Initiated{}, err
 		}
 		started, err = h.Gateway.Start(ctx, StartRequest{Key: string(cmd.PaymentID), PaymentID: cmd.PaymentID, OrderID: cmd.OrderID, CustomerID: cmd.CustomerID, Amount: cmd.Amount})

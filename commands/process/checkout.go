@@ -189,34 +189,12 @@ func (c *Checkout) initiate(ctx context.Context, r eventstore.RecordedEvent, p o
 		PaymentID: PaymentID(p.OrderID), OrderID: p.OrderID, CustomerID: p.CustomerID, Method: m, Amount: p.Totals.Due,
 	}, c.meta(r, "start payment"))
 	if e, ok := refusal(err); ok {
-		// paycmd.Initiate dry-runs a card payment with a placeholder
-		// reference, which a concurrent copy of this step (another runner,
-		// a redelivery) that stored the payment first makes it refuse as
-		// payment.already_initiated: the payment this step wanted exists.
-		if started, lerr := c.started(ctx, p); lerr != nil || started {
-			return lerr
-		}
 		return c.cancel(ctx, r, p.OrderID, "the payment cannot start: "+e.Code)
 	}
 	if err != nil {
 		return fmt.Errorf("start payment: %w", err)
 	}
 	return nil
-}
-
-// started reports whether the checkout's payment exists as this checkout
-// would have started it.
-func (c *Checkout) started(ctx context.Context, p order.Placed) (bool, error) {
-	pid := PaymentID(p.OrderID)
-	stream, err := commands.PaymentStream(pid)
-	if err != nil {
-		return false, err
-	}
-	pay, err := load(ctx, c.Exec, stream, func() *payment.Payment { return payment.New(pid) })
-	if err != nil {
-		return false, err
-	}
-	return pay.Status() != payment.StatusNone && pay.OrderID() == p.OrderID && pay.Amount() == p.Totals.Due, nil
 }
 
 // finish commits the stock, spends the hold and confirms. A reservation
