@@ -235,20 +235,6 @@ func (s *server) returnRoutes() {
 	})
 }
 
-// requested is a return that keeps its request: domain/returns has no
-// accessor for the vendor a return is with.
-type requested struct {
-	*returns.Return
-	req returns.Requested
-}
-
-func (r *requested) Apply(e domain.Event) {
-	if q, ok := e.(returns.Requested); ok {
-		r.req = q
-	}
-	r.Return.Apply(e)
-}
-
 // ownReturn checks that a vendor acts on a return of its own sub-order
 // (staff on any); 404 when it was never requested.
 func (s *server) ownReturn(ctx context.Context, c *call) (string, error) {
@@ -257,13 +243,13 @@ func (s *server) ownReturn(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r, err := commands.Load(ctx, s.exec, stream, func() *requested { return &requested{Return: returns.New(id)} })
+	r, err := commands.Load(ctx, s.exec, stream, func() *returns.Return { return returns.New(id) })
 	switch {
 	case err != nil:
 		return "", err
 	case r.Version() == 0:
 		return "", domain.Errorf(domain.NotFound, returns.CodeNotRequested, "no return %s", id)
-	case !c.staff() && string(r.req.VendorID) != c.actor.VendorID:
+	case !c.staff() && string(r.Vendor()) != c.actor.VendorID:
 		return "", forbidden("return %s is not of your sub-order", id)
 	}
 	return stream, nil

@@ -37,13 +37,13 @@ func (h AttributeOrder) Handle(ctx context.Context, cmd For[Attribution], meta c
 	if err != nil {
 		return commands.Result{}, err
 	}
-	o, err := commands.Load(ctx, h.Exec, stream, func() *placed { return &placed{Order: order.New(cmd.Cmd.OrderID)} })
+	o, err := commands.Load(ctx, h.Exec, stream, func() *order.Order { return order.New(cmd.Cmd.OrderID) })
 	switch {
 	case err != nil:
 		return commands.Result{}, err
 	case o.Version() == 0:
 		return commands.Result{}, domain.Errorf(domain.NotFound, CodeOrderNotFound, "no order %s", cmd.Cmd.OrderID)
-	case o.event.AffiliateID != cmd.AffiliateID:
+	case o.AffiliateID() != cmd.AffiliateID:
 		return commands.Result{}, domain.Errorf(domain.Conflict, CodeOtherAffiliate, "order %s was not placed through affiliate %s", cmd.Cmd.OrderID, cmd.AffiliateID)
 	case o.ReturnWindowEnds().IsZero():
 		return commands.Result{}, domain.Errorf(domain.Conflict, CodeOrderNotDelivered, "order %s is %s, not delivered", cmd.Cmd.OrderID, o.Status())
@@ -56,18 +56,4 @@ func (h AttributeOrder) Handle(ctx context.Context, cmd For[Attribution], meta c
 	return h.run(ctx, meta, cmd.AffiliateID, func(a *affiliate.Affiliate, now time.Time) error {
 		return a.AttributeOrder(affiliate.AttributeOrder{OrderID: cmd.Cmd.OrderID, LinkID: cmd.Cmd.LinkID, Base: base, PayableAt: o.ReturnWindowEnds()}, now)
 	})
-}
-
-// placed is an order that keeps its order.placed event: domain/order has
-// no accessor for the affiliate an order was placed through.
-type placed struct {
-	*order.Order
-	event order.Placed
-}
-
-func (p *placed) Apply(e domain.Event) {
-	if pl, ok := e.(order.Placed); ok {
-		p.event = pl
-	}
-	p.Order.Apply(e)
 }

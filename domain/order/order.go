@@ -92,6 +92,12 @@ func (o *Order) DeliveredAt() time.Time       { return o.deliveredAt }
 func (o *Order) Version() uint64              { return o.root.Version() }
 func (o *Order) Changes() []domain.Event      { return o.root.Changes() }
 
+// AffiliateID is the affiliate the order was placed through ("" for none).
+func (o *Order) AffiliateID() domain.AffiliateID { return o.placed.AffiliateID }
+
+// DiscountCode is the code the customer entered ("" for none).
+func (o *Order) DiscountCode() string { return o.placed.DiscountCode }
+
 // ReturnWindowEnds is when returns close (zero before delivery).
 func (o *Order) ReturnWindowEnds() time.Time {
 	if o.deliveredAt.IsZero() {

@@ -75,6 +75,14 @@ func (r *Return) Received() bool        { return r.received }
 func (r *Return) Total() domain.Money   { return r.req.Total }
 func (r *Return) Items() []Item         { return append([]Item(nil), r.req.Items...) }
 func (r *Return) RefundTo() Destination { return r.refundTo }
+
+// Order, SubOrder, Vendor and Customer name what the return is of, as
+// requested (zero values before the request).
+func (r *Return) Order() domain.OrderID       { return r.req.OrderID }
+func (r *Return) SubOrder() domain.SubOrderID { return r.req.SubOrderID }
+func (r *Return) Vendor() domain.VendorID     { return r.req.VendorID }
+func (r *Return) Customer() domain.CustomerID { return r.req.CustomerID }
+
 func (r *Return) Refunded() domain.Money {
 	m, _ := domain.New(r.refunded, r.req.Total.Currency())
 	return m
