@@ -62,6 +62,7 @@ type readSide struct {
 	w, r    *sql.DB
 	runner  *projections.Runner
 	metrics *heldCollectors // the runner's, registered on the server that shows them
+	scent   *scentSide      // scent match (scent.go)
 }
 
 // openReadSide opens the read-model database the configuration names
@@ -81,9 +82,12 @@ func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	if err != nil {
 		return nil, err
 	}
-	rs.runner, err = projections.New(ctx, projections.Options{
-		DB: rs.w, Dialect: rs.dialect, Store: store, Registerer: rs.metrics, Logger: rs.log,
-	}, readProjectors(commands.NewRegistry())...)
+	all, err := rs.allProjectors(ctx, commands.NewRegistry())
+	if err == nil {
+		rs.runner, err = projections.New(ctx, projections.Options{
+			DB: rs.w, Dialect: rs.dialect, Store: store, Registerer: rs.metrics, Logger: rs.log,
+		}, all...)
+	}
 	if err != nil {
 		_ = rs.Close()
 		return nil, fmt.Errorf("projections: %w", err)
@@ -141,7 +145,7 @@ func openPostgresViews(ctx context.Context, cfg config.Config) (w, r *sql.DB, er
 
 // Close closes both pools.
 func (rs *readSide) Close() error {
-	return errors.Join(rs.r.Close(), rs.w.Close())
+	return errors.Join(rs.r.Close(), rs.w.Close(), rs.closeScent())
 }
 
 // start runs the projectors until the returned stop is called; stop waits
@@ -149,6 +153,7 @@ func (rs *readSide) Close() error {
 func (rs *readSide) start() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
+	rs.rewindScent(ctx)
 	go func() {
 		defer close(done)
 		_ = rs.runner.Run(ctx)
@@ -187,6 +192,7 @@ func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 		Shipments: shipmentq.New(rs.r, rebind),
 		Inventory: stockq.New(rs.r, rebind),
 		Vendors:   vendorq.New(rs.r, rebind), KPIs: kpiq.New(rs.r, rebind), Audit: auditq.New(rs.r, rebind),
+		Scent: rs.scentReader(orderq.New(rs.r, rebind)),
 	}
 }
 
