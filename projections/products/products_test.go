@@ -27,7 +27,6 @@ func aed(t *testing.T, minor int64) map[domain.Currency]domain.Money {
 	return map[domain.Currency]domain.Money{domain.AED: m}
 }
 
-
 // registry registers the product and inventory events (Delisted with its
 // upcaster, as commands.NewRegistry does).
 func registry() *eventstore.Registry {
