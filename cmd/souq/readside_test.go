@@ -3,20 +3,30 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/souq-market/souq/commands"
+	ordercmd "github.com/souq-market/souq/commands/order"
 	"github.com/souq-market/souq/domain"
+	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/domain/product"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/sqlite"
 	"github.com/souq-market/souq/internal/auth"
+	"github.com/souq-market/souq/projections"
+	"github.com/souq-market/souq/projections/orders"
 )
 
 // seedListing lists a product in the data dir's event store before souq
@@ -172,4 +182,133 @@ func TestReadYourWrites(t *testing.T) {
 	if status, body := httpGet(t, r+"/metrics"); status != 200 || !strings.Contains(body, `souq_projection_position{projector="orders"}`) {
 		t.Fatalf("/metrics lacks the projectors: %d %.500s", status, body)
 	}
+}
+
+// staticCatalog sells every SKU at one price, each from its own vendor.
+type staticCatalog struct{}
+
+func (staticCatalog) Offer(_ context.Context, sku domain.SKU, _ domain.Country) (ordercmd.Offer, error) {
+	price, _ := domain.New(12_500, domain.AED)
+	return ordercmd.Offer{ProductID: domain.ProductID("p-" + string(sku)), VendorID: domain.VendorID("v-" + string(sku)),
+		UnitPrice: price, CommissionRate: 1500}, nil
+}
+
+// BenchmarkProjectionLag places checkouts through the commands executor at
+// a fixed rate (LAG_BENCH_RATE per second, default 100, for 5 s) into the
+// embedded SQLite event store while every read-model projector runs as
+// `souq serve` runs them, and samples the runner's Status every 20 ms:
+// lag in events and seconds, p50/p99/max over the samples, of the orders
+// view and of the slowest view at each sample. Open loop: a slow append
+// does not slow the arrivals. Run with -benchtime 1x.
+func BenchmarkProjectionLag(b *testing.B) {
+	rate := 100
+	if s := os.Getenv("LAG_BENCH_RATE"); s != "" {
+		rate, _ = strconv.Atoi(s)
+	}
+	const dur = 5 * time.Second
+	for b.Loop() {
+		dir := b.TempDir()
+		ctx := context.Background()
+		st, err := sqlite.Open(ctx, filepath.Join(dir, "events.db"), sqlite.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, r, err := openSQLiteViews(filepath.Join(dir, "views.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		reg := commands.NewRegistry()
+		runner, err := projections.New(ctx, projections.Options{DB: w, Dialect: projections.SQLite(), Store: st,
+			Logger: slog.New(slog.DiscardHandler)}, readProjectors(reg)...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = runner.Run(rctx) }()
+
+		checkout := ordercmd.Checkout{Deps: ordercmd.Deps{Exec: commands.NewExecutor(st, reg, commands.Options{}), Now: time.Now},
+			Catalog: staticCatalog{}, Policy: ordercmd.Policy{ReturnWindowDays: 14}}
+		var orderLag, worstLag, orderSec, worstSec []float64
+		sampled := make(chan struct{})
+		go func() {
+			defer close(sampled)
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-rctx.Done():
+					return
+				case <-tick.C:
+				}
+				sts, err := runner.Status(rctx)
+				if err != nil {
+					continue
+				}
+				var wl, ws float64
+				for _, s := range sts {
+					wl, ws = max(wl, float64(s.LagEvents)), max(ws, s.LagSeconds)
+					if s.Name == orders.Name {
+						orderLag, orderSec = append(orderLag, float64(s.LagEvents)), append(orderSec, s.LagSeconds)
+					}
+				}
+				worstLag, worstSec = append(worstLag, wl), append(worstSec, ws)
+			}
+		}()
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		n := int(dur.Seconds()) * rate
+		start := time.Now()
+		for i := range n {
+			if d := time.Until(start.Add(time.Duration(i) * time.Second / time.Duration(rate))); d > 0 {
+				time.Sleep(d)
+			}
+			wg.Go(func() {
+				cart := ordercmd.Cart{OrderID: domain.OrderID(fmt.Sprintf("o-%06d", i)), CustomerID: domain.CustomerID(fmt.Sprintf("c-%d", i%500)),
+					Country: domain.UAE, PaymentMethod: order.PayOnDelivery,
+					Lines: []ordercmd.CartLine{{SKU: domain.SKU(fmt.Sprintf("s%d", i%7)), Quantity: 1}, {SKU: domain.SKU(fmt.Sprintf("s%d", 7+i%5)), Quantity: 2}}}
+				if _, err := checkout.Handle(ctx, cart, commands.Meta{Actor: eventstore.Actor{UserID: string(cart.CustomerID), Role: "customer"}}); err != nil {
+					failed.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		head, _ := st.Head(ctx)
+		wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+		for _, name := range runner.Names() {
+			if err := runner.WaitFor(wctx, name, head); err != nil {
+				b.Fatalf("%s never caught up: %v", name, err)
+			}
+		}
+		wcancel()
+		stop()
+		<-done
+		<-sampled
+		_ = r.Close()
+		_ = w.Close()
+		_ = st.Close()
+		if failed.Load() > 0 {
+			b.Fatalf("%d of %d checkouts failed", failed.Load(), n)
+		}
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "checkouts/s")
+		b.ReportMetric(quantile(orderLag, 50), "orders-lag-p50-ev")
+		b.ReportMetric(quantile(orderLag, 99), "orders-lag-p99-ev")
+		b.ReportMetric(quantile(orderLag, 100), "orders-lag-max-ev")
+		b.ReportMetric(quantile(orderSec, 50)*1000, "orders-lag-p50-ms")
+		b.ReportMetric(quantile(orderSec, 99)*1000, "orders-lag-p99-ms")
+		b.ReportMetric(quantile(orderSec, 100)*1000, "orders-lag-max-ms")
+		b.ReportMetric(quantile(worstLag, 99), "worst-view-lag-p99-ev")
+		b.ReportMetric(quantile(worstSec, 99)*1000, "worst-view-lag-p99-ms")
+		b.ReportMetric(0, "ns/op")
+	}
+}
+
+func quantile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[int(float64(len(s)-1)*p/100)]
 }
