@@ -85,7 +85,15 @@ CREATE FUNCTION %[1]s.append_batch(
 	e_at      timestamptz[])
 RETURNS TABLE (o_req integer, o_kind "char", o_first bigint, o_position bigint,
 	o_revision bigint, o_stream text, o_id text, o_type text)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql
+-- Every read here is by key, and must stay an index probe: the function's
+-- plans are cached per session, and a plan made while the tables were small
+-- (a hash join over a scan of events) would otherwise be kept as the store
+-- grows, scanning every event on every batch.
+SET enable_seqscan = off
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+AS $fn$
 DECLARE
 	nreq  integer := coalesce(array_length(r_n, 1), 0);
 	head  bigint;
