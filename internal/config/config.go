@@ -70,6 +70,9 @@ type Config struct {
 	ViewsSchema string
 	ReadWait    time.Duration
 	ProjectAddr string
+	// KafkaBrokers, when set, runs the Kafka outbox (integration events)
+	// in the project role; empty: the HTTP feed only.
+	KafkaBrokers string // comma-separated host:port; see Brokers
 	// StripeAPISecret (sk_… or rk_…) is the Stripe gateway's API key;
 	// StripeWebhookSecret (whsec_…) verifies POST /webhooks/stripe. Empty:
 	// Stripe off, its webhook refusing every delivery.
@@ -133,6 +136,7 @@ func settings(terminal bool) []setting {
 		{"views-schema", "SOUQ_VIEWS_SCHEMA", "views", "PostgreSQL schema of the read models (created if missing)", setViewsSchema},
 		{"read-wait", "SOUQ_READ_WAIT", "2s", "longest wait of a read sending X-Souq-Min-Position before it answers X-Souq-Behind (0s to 30s)", durationSetter(func(c *Config) *time.Duration { return &c.ReadWait }, 0, 30*time.Second)},
 		{"project-addr", "SOUQ_PROJECT_ADDR", ":8082", "listen address of `souq project` (health, readiness, metrics)", func(c *Config, v string) string { c.ProjectAddr = v; return addrProblem(v) }},
+		{"kafka-brokers", "SOUQ_KAFKA_BROKERS", "", "Kafka brokers (host:port, comma-separated) the outbox publishes integration events to; empty: no Kafka", setKafkaBrokers},
 		{"stripe-api-secret", "SOUQ_STRIPE_API_SECRET", "", "Stripe API key (sk_… or rk_…) of the card gateway", secretSetter(func(c *Config) *string { return &c.StripeAPISecret }, "sk_", "rk_")},
 		{"stripe-webhook-secret", "SOUQ_STRIPE_WEBHOOK_SECRET", "", "signing secret (whsec_…) of POST /webhooks/stripe", secretSetter(func(c *Config) *string { return &c.StripeWebhookSecret }, "whsec_")},
 		{"carrier-fetchr-secret", "SOUQ_CARRIER_FETCHR_SECRET", "", "HMAC key of Fetchr's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.FetchrSecret })},
