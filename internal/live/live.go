@@ -78,3 +78,7 @@ func Valid(channel string) bool {
 	}
 	return true
 }
+
+// The channels souq publishes: one per order, one per vendor.
+func OrderChannel(id string) string  { return "order:" + id }
+func VendorChannel(id string) string { return "vendor:" + id }

@@ -14,7 +14,7 @@ import (
 )
 
 // Name is the projector's checkpoint key.
-const Name = "cache"
+const Name = productq.CacheView
 
 // Projector writes the stock counters and invalidates product details.
 type Projector struct {

@@ -18,10 +18,6 @@ import (
 // Name is the projector's checkpoint key.
 const Name = "live"
 
-// Channel names.
-func OrderChannel(id string) string  { return "order:" + id }
-func VendorChannel(id string) string { return "vendor:" + id }
-
 // Update is a message's data.
 type Update struct {
 	OrderID    string    `json:"order_id"`
@@ -112,16 +108,16 @@ func (p *Projector) Handle(ctx context.Context, events []eventstore.RecordedEven
 			return err
 		}
 		msg := live.Message{ID: uint64(ev.Position), Type: ev.Type, Data: data}
-		msgs = append(msgs, with(msg, OrderChannel(id)))
+		msgs = append(msgs, with(msg, live.OrderChannel(id)))
 		subs, err := p.orderVendors(ctx, id)
 		if err != nil {
 			return fmt.Errorf("live projector: vendors of order %s: %w", id, err)
 		}
 		seen := map[string]bool{}
 		for sub, vendor := range subs {
-			if (u.SubOrderID == "" || u.SubOrderID == sub) && !seen[vendor] && live.Valid(VendorChannel(vendor)) {
+			if (u.SubOrderID == "" || u.SubOrderID == sub) && !seen[vendor] && live.Valid(live.VendorChannel(vendor)) {
 				seen[vendor] = true
-				msgs = append(msgs, with(msg, VendorChannel(vendor)))
+				msgs = append(msgs, with(msg, live.VendorChannel(vendor)))
 			}
 		}
 	}

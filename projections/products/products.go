@@ -13,7 +13,7 @@ import (
 )
 
 // Name is the projector's checkpoint key.
-const Name = "products"
+const Name = productq.View
 
 // Projector builds the view.
 type Projector struct{ reg *eventstore.Registry }

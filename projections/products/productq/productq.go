@@ -10,6 +10,14 @@ import (
 // Table is the view's table.
 const Table = "products"
 
+// Views (projector names: checkpoint keys, what X-Souq-Min-Position waits
+// for): the products view, and the cache's projector, which invalidates
+// details and keeps the stock counters.
+const (
+	View      = "products"
+	CacheView = "cache"
+)
+
 // Statuses of a product.
 const (
 	OnSale   = "on_sale"
