@@ -89,6 +89,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 			return err
 		}
 		defer stopProcess()
+		// The Kafka outbox, when brokers are configured (outbox.go).
+		stopOutbox, err := startOutbox(ctx, cfg, logger, store, rs)
+		if err != nil {
+			return err
+		}
+		defer stopOutbox()
 	}
 	serveErr := make(chan error, len(servers))
 	for _, s := range servers {
@@ -158,6 +164,7 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 				return fail(err)
 			}
 			d := rs.readDeps(v)
+			d.Integration = integrationFeed(store)
 			d.Logger, d.Registry, d.ReadyTimeout, d.Version = logger, reg, cfg.ReadyTimeout, version
 			d.Checks = []httpx.Check{storeCheck, rs.check()}
 			if slices.Contains(roles, "project") { // serve: the runner's metrics here
