@@ -51,6 +51,10 @@ type Deps struct {
 	Scent *scent.Reader
 	// Integration serves GET /v1/integration-events; nil leaves it out.
 	Integration IntegrationFeed
+	// Products answers the product page (products.go); Live serves the
+	// live-update streams (live.go). Nil leaves their routes out.
+	Products ProductDetails
+	Live     *Live
 }
 
 // Server is the read API under construction: route files add their routes
@@ -88,6 +92,7 @@ func New(d Deps) (*httpx.API, error) {
 		(*Server).searchRoutes,
 		(*Server).scentRoutes,
 		(*Server).integrationRoutes,
+		(*Server).productRoutes, (*Server).liveRoutes,
 	} {
 		add(s)
 	}
