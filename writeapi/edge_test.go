@@ -36,6 +36,7 @@ func send(e *env, remote string, headers ...string) *httptest.ResponseRecorder {
 // request of a minute is refused with 429, Retry-After and the RateLimit
 // headers; users and addresses have budgets of their own.
 func TestRateLimit(t *testing.T) {
+	t.Parallel()
 	policy := ratelimit.Policy{Limit: 100, Window: time.Minute}
 	limiters := map[string]func(t *testing.T) ratelimit.Limiter{
 		"memory": func(t *testing.T) ratelimit.Limiter {
@@ -138,6 +139,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	e := idEnv(t, Edge{CORSOrigins: []string{"https://shop.souq.ae"}})
 	do := func(method, origin string, headers ...string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, "/v1/auth/logout", strings.NewReader(`{"refresh_token":"x"}`))
