@@ -91,6 +91,8 @@ type Config struct {
 	BcryptCost     int
 	// Scent match (scent.go): QdrantURL, EmbedderURL, OwnBrands.
 	QdrantURL, EmbedderURL, OwnBrands string
+	// Product search (search.go): Elasticsearch when its URL is set, else Bleve.
+	ElasticsearchURL, ElasticsearchAlias string
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -151,6 +153,8 @@ func settings(terminal bool) []setting {
 		{"qdrant-url", "SOUQ_QDRANT_URL", "", "Qdrant gRPC URL (http://host:6334, https for TLS) of the scent vectors; empty: an exact index in process", setQdrantURL},
 		{"embedder-url", "SOUQ_EMBEDDER_URL", "", "URL of a CLIP-style image embedding service (POST /embed); empty: image similarity off (503 feature.disabled)", setEmbedderURL},
 		{"own-brands", "SOUQ_OWN_BRANDS", "", "comma-separated brands of the marketplace's own, lifted in similar products", setOwnBrands},
+		{"elasticsearch-url", "SOUQ_ELASTICSEARCH_URL", "", "Elasticsearch URL (http://elasticsearch:9200, user:password@ for basic auth) of product search; empty: a Bleve index in the data dir", setElasticsearchURL},
+		{"elasticsearch-alias", "SOUQ_ELASTICSEARCH_ALIAS", "souq-products", "alias product search reads through; the engine's indexes are named <alias>-vN", setElasticsearchAlias},
 	}
 }
 

@@ -21,7 +21,7 @@ func TestDefaults(t *testing.T) {
 		LogFormat: JSON, LogLevel: "info", ShutdownTimeout: 15 * time.Second,
 		ReadyTimeout: 2 * time.Second, ReadyMaxLag: 10000, JWTIssuer: "souq", JWTAudience: "souq-api",
 		ViewsSchema: "views", ReadWait: 2 * time.Second, ProjectAddr: ":8082",
-		RateLimit: 100, BcryptCost: 12,
+		RateLimit: 100, BcryptCost: 12, ElasticsearchAlias: "souq-products",
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
