@@ -117,11 +117,7 @@ func (c *Checkout) wants(t string) bool {
 }
 
 func (c *Checkout) order(ctx context.Context, id domain.OrderID) (*order.Order, error) {
-	stream, err := commands.OrderStream(id)
-	if err != nil {
-		return nil, err
-	}
-	return load(ctx, c.Exec, stream, func() *order.Order { return order.New(id) })
+	return loadOrder(ctx, c.Exec, id)
 }
 
 func (c *Checkout) meta(r eventstore.RecordedEvent, purpose string) commands.Meta {

@@ -114,11 +114,19 @@ func (x *Expiry) Sweep(ctx context.Context) (int, error) {
 
 // Run follows the log from its start and sweeps every Every until ctx ends.
 func (x *Expiry) Run(ctx context.Context) error {
+	return follow(ctx, x.Deps, ExpiryName, x.Every, x.Handle, x.Sweep)
+}
+
+// follow is a sweeper's life: handle the log from its start (catch-up,
+// then live) and sweep every tick until ctx ends. A failed sweep is logged
+// and retried on the next tick; a failed read ends it.
+func follow(ctx context.Context, d Deps, name string, every time.Duration,
+	handle func(context.Context, []eventstore.RecordedEvent) error, sweep func(context.Context) (int, error)) error {
 	errs := make(chan error, 1)
 	go func() {
-		errs <- x.Exec.Store().Subscribe(ctx, 0, func(ev []eventstore.RecordedEvent) error { return x.Handle(ctx, ev) })
+		errs <- d.Exec.Store().Subscribe(ctx, 0, func(ev []eventstore.RecordedEvent) error { return handle(ctx, ev) })
 	}()
-	t := time.NewTicker(x.Every)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		select {
@@ -126,10 +134,10 @@ func (x *Expiry) Run(ctx context.Context) error {
 			<-errs
 			return ctx.Err()
 		case err := <-errs:
-			return fmt.Errorf("%s: follow: %w", ExpiryName, err)
+			return fmt.Errorf("%s: follow: %w", name, err)
 		case <-t.C:
-			if _, err := x.Sweep(ctx); err != nil && ctx.Err() == nil {
-				x.Logger.WarnContext(ctx, "reservation sweep failed; next tick retries", "err", err)
+			if _, err := sweep(ctx); err != nil && ctx.Err() == nil {
+				d.Logger.WarnContext(ctx, "sweep failed; next tick retries", "sweeper", name, "err", err)
 			}
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/souq-market/souq/commands"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/inventory"
+	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/domain/wallet"
 	"github.com/souq-market/souq/eventstore"
 )
@@ -83,6 +84,15 @@ func load[A commands.Aggregate](ctx context.Context, x *commands.Executor, strea
 	return commands.Decide(ctx, x, commands.Step[A]{Stream: stream, New: fresh, Decide: func(A) error { return nil }})
 }
 
+// loadOrder reads an order's current state.
+func loadOrder(ctx context.Context, x *commands.Executor, id domain.OrderID) (*order.Order, error) {
+	stream, err := commands.OrderStream(id)
+	if err != nil {
+		return nil, err
+	}
+	return load(ctx, x, stream, func() *order.Order { return order.New(id) })
+}
+
 // refusal returns the domain's refusal in err: a decision that will be the
 // same when repeated (stock taken, insufficient funds, a hold that ended).
 // Internal errors, unavailable dependencies and the executor giving up on
@@ -112,12 +122,16 @@ func refusedWith(err error, codes ...string) bool {
 // IDs of what a checkout creates, derived from the order so that any step,
 // on any delivery, names the same thing. Readable when they fit in an ID;
 // else a UUID derived from the same name.
-func derived(order domain.OrderID, suffix string) string {
-	id := string(order) + suffix
+func derived(order domain.OrderID, suffix string) string { return derive(string(order), suffix) }
+
+// derive names something after its parent (an order, a return) and a
+// suffix, the same way every time.
+func derive(parent, suffix string) string {
+	id := parent + suffix
 	if len(id) <= domain.MaxIDBytes {
 		return id
 	}
-	return commands.DeriveID(string(order), suffix)
+	return commands.DeriveID(parent, suffix)
 }
 
 // ReservationID is the hold on the stock of line i of an order.
