@@ -89,10 +89,15 @@ LANGUAGE plpgsql
 -- Every read here is by key, and must stay an index probe: the function's
 -- plans are cached per session, and a plan made while the tables were small
 -- (a hash join over a scan of events) would otherwise be kept as the store
--- grows, scanning every event on every batch.
-SET enable_seqscan = off
+-- grows, scanning every event on every batch. Without hash and merge joins
+-- the lookups are nested loops over the keys, each an index probe.
+-- (enable_seqscan = off would do it too, but it inflates the cost of the
+-- counter row's scan past the JIT thresholds: hundreds of milliseconds of
+-- compiling per batch.) JIT is off for the same reason: these statements
+-- are short and JIT only adds to them.
 SET enable_hashjoin = off
 SET enable_mergejoin = off
+SET jit = off
 AS $fn$
 DECLARE
 	nreq  integer := coalesce(array_length(r_n, 1), 0);
