@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -115,64 +116,48 @@ func newKeys() keys {
 
 // load reads every row the events may touch: the payments and shipments
 // they name (which name further orders), then those orders with all their
-// sub-orders and payments (a roll-up needs every attempt).
+// sub-orders and payments (a roll-up needs every attempt). Sub-orders and
+// payments of orders not projected yet are none: placing an order writes
+// its sub-orders, and payments projected before their order hang on it by
+// order ID.
 func load(ctx context.Context, tx *projections.Tx, k keys) (*batch, error) {
 	b := &batch{tx: tx, orders: map[string]*orderRow{}, subs: map[string][]*subRow{}, pays: map[string]*payRow{},
 		byOrd: map[string][]*payRow{}, ships: map[string]*shipRow{}}
-	if err := selectIn(ctx, tx, "{order_payments}", payCols, "payment_id", k.payments, func(scan func(...any) error) error {
-		p := &payRow{}
-		if err := scan(p.fields()...); err != nil {
-			return err
-		}
-		k.orders[p.orderID] = true
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("load payments: %w", err)
+	err := errors.Join(
+		selectRows(ctx, tx, "{order_payments}", payCols, "payment_id", k.payments, (*payRow).fields,
+			func(p *payRow) { k.orders[p.orderID] = true }),
+		selectRows(ctx, tx, "{order_shipments}", shipCols, "shipment_id", k.shipments, (*shipRow).fields,
+			func(s *shipRow) { b.ships[s.id] = s }))
+	if err == nil {
+		err = errors.Join(
+			selectRows(ctx, tx, "{orders}", orderCols, "order_id", k.orders, (*orderRow).fields,
+				func(o *orderRow) { b.orders[o.id] = o }),
+			selectRows(ctx, tx, "{order_suborders}", subCols, "order_id", k.orders, (*subRow).fields,
+				func(s *subRow) { b.subs[s.orderID] = append(b.subs[s.orderID], s) }),
+			selectRows(ctx, tx, "{order_payments}", payCols, "order_id", k.orders, (*payRow).fields, b.addPay))
 	}
-	if err := selectIn(ctx, tx, "{order_shipments}", shipCols, "shipment_id", k.shipments, func(scan func(...any) error) error {
-		s := &shipRow{}
-		if err := scan(s.fields()...); err != nil {
-			return err
-		}
-		b.ships[s.id] = s
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("load shipments: %w", err)
-	}
-	if err := selectIn(ctx, tx, "{orders}", orderCols, "order_id", k.orders, func(scan func(...any) error) error {
-		o := &orderRow{}
-		if err := scan(o.fields()...); err != nil {
-			return err
-		}
-		b.orders[o.id] = o
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("load orders: %w", err)
-	}
-	// Sub-orders and payments of orders that are not projected yet are
-	// none: placing an order writes its sub-orders, and payments projected
-	// before their order hang on it by order ID.
-	if err := selectIn(ctx, tx, "{order_suborders}", subCols, "order_id", k.orders, func(scan func(...any) error) error {
-		s := &subRow{}
-		if err := scan(s.fields()...); err != nil {
-			return err
-		}
-		b.subs[s.orderID] = append(b.subs[s.orderID], s)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("load sub-orders: %w", err)
-	}
-	if err := selectIn(ctx, tx, "{order_payments}", payCols, "order_id", k.orders, func(scan func(...any) error) error {
-		p := &payRow{}
-		if err := scan(p.fields()...); err != nil {
-			return err
-		}
-		b.addPay(p)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("load payments: %w", err)
+	if err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// selectRows reads the rows of table whose col is one of ids into new
+// values of R (scanned through fields) and hands each to add.
+func selectRows[R any](ctx context.Context, tx *projections.Tx, table string, cols []string, col string, ids map[string]bool,
+	fields func(*R) []any, add func(*R)) error {
+	err := selectIn(ctx, tx, table, cols, col, ids, func(scan func(...any) error) error {
+		r := new(R)
+		if err := scan(fields(r)...); err != nil {
+			return err
+		}
+		add(r)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load %s by %s: %w", strings.Trim(table, "{}"), col, err)
+	}
+	return nil
 }
 
 func (b *batch) addPay(p *payRow) {
@@ -184,20 +169,35 @@ func (b *batch) addPay(p *payRow) {
 // PostgreSQL 65,535.
 const maxParams = 30000
 
-// selectIn runs SELECT cols FROM table WHERE col IN (ids) in chunks and
-// hands each row to row.
+// selectIn runs SELECT cols FROM table WHERE col IN (ids) and hands each
+// row to row. On PostgreSQL the IDs go as one array parameter (= ANY), so
+// the statement's text never changes and stays prepared; SQLite, in
+// process, takes them as an IN list in chunks.
 func selectIn(ctx context.Context, tx *projections.Tx, table string, cols []string, col string, ids map[string]bool,
 	row func(scan func(...any) error) error) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	all := make([]any, 0, len(ids))
-	for id := range ids {
-		all = append(all, id)
+	head := "SELECT " + strings.Join(cols, ", ") + " FROM " + table + " WHERE " + col
+	var queries []string
+	var args [][]any
+	if tx.Dialect().Name() == "postgres" {
+		all := make([]string, 0, len(ids))
+		for id := range ids {
+			all = append(all, id)
+		}
+		queries, args = []string{head + " = ANY(?)"}, [][]any{{all}}
+	} else {
+		all := make([]any, 0, len(ids))
+		for id := range ids {
+			all = append(all, id)
+		}
+		for chunk := range slices.Chunk(all, 1000) {
+			queries, args = append(queries, head+" IN ("+placeholders(len(chunk))+")"), append(args, chunk)
+		}
 	}
-	head := "SELECT " + strings.Join(cols, ", ") + " FROM " + table + " WHERE " + col + " IN ("
-	for chunk := range slices.Chunk(all, 1000) {
-		rows, err := tx.Query(ctx, head+placeholders(len(chunk))+")", chunk...)
+	for i, q := range queries {
+		rows, err := tx.Query(ctx, q, args[i]...)
 		if err != nil {
 			return err
 		}
@@ -270,14 +270,15 @@ func (b *batch) flush(ctx context.Context) error {
 	return nil
 }
 
-// upsert writes rows (pointers to their values) in multi-row INSERT … ON
-// CONFLICT statements: DO NOTHING when keep, else every other column
-// replaced by the new row's.
+// upsert writes rows (pointers to their values): DO NOTHING on a conflict
+// when keep, else every other column replaced by the new row's. On
+// PostgreSQL one INSERT … SELECT FROM unnest(one array per column), whose
+// text is fixed, so it is prepared once and never planned again for
+// another row count; on SQLite multi-row VALUES in chunks.
 func upsert(ctx context.Context, tx *projections.Tx, table string, cols []string, key int, rows [][]any, keep bool) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	tuple := "(" + placeholders(len(cols)) + ")"
 	conflict := " ON CONFLICT (" + strings.Join(cols[:key], ", ") + ") DO "
 	if keep {
 		conflict += "NOTHING"
@@ -288,11 +289,34 @@ func upsert(ctx context.Context, tx *projections.Tx, table string, cols []string
 		}
 		conflict += "UPDATE SET " + strings.Join(set, ", ")
 	}
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") "
+	if tx.Dialect().Name() == "postgres" {
+		arrays := make([]any, len(cols))
+		casts := make([]string, len(cols))
+		for i := range cols {
+			switch rows[0][i].(type) {
+			case *string:
+				a := make([]string, len(rows))
+				for j, r := range rows {
+					a[j] = *r[i].(*string)
+				}
+				arrays[i], casts[i] = a, "?::text[]"
+			default:
+				a := make([]int64, len(rows))
+				for j, r := range rows {
+					a[j] = *r[i].(*int64)
+				}
+				arrays[i], casts[i] = a, "?::bigint[]"
+			}
+		}
+		_, err := tx.Exec(ctx, head+"SELECT * FROM unnest("+strings.Join(casts, ", ")+")"+conflict, arrays...)
+		return err
+	}
+	tuple := "(" + placeholders(len(cols)) + ")"
 	per := maxParams / len(cols)
 	for chunk := range slices.Chunk(rows, per) {
 		var q strings.Builder
-		q.WriteString(head)
+		q.WriteString(head + "VALUES ")
 		args := make([]any, 0, len(chunk)*len(cols))
 		for i, r := range chunk {
 			if i > 0 {
