@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -130,6 +131,35 @@ type Filter struct {
 type Reader struct {
 	db                                                      *sql.DB
 	listAll, listCustomer, get, subs, pays, ships, timeline string
+	stmts                                                   statements
+}
+
+// statements are the reader's queries, each prepared once on first use
+// and reused: SQLite (modernc) parses a query text again on every call, and
+// that parse was half the CPU of an order-list read. database/sql prepares
+// a *sql.Stmt on each pooled connection once. A rebuild's table swap does
+// not break them: SQLite recompiles a statement whose schema changed, and
+// PostgreSQL re-analyses an invalidated one.
+type statements struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+func (r *Reader) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	r.stmts.mu.Lock()
+	defer r.stmts.mu.Unlock()
+	if st, ok := r.stmts.m[q]; ok {
+		return st, nil
+	}
+	st, err := r.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err // not kept: the next call tries again (the view's tables may not exist yet)
+	}
+	if r.stmts.m == nil {
+		r.stmts.m = map[string]*sql.Stmt{}
+	}
+	r.stmts.m[q] = st
+	return st, nil
 }
 
 // New returns a reader over db; rebind rewrites ? parameters for its
@@ -164,7 +194,11 @@ func (r *Reader) List(ctx context.Context, f Filter, after *Key, limit int) ([]S
 	if f.Customer != "" {
 		q, args = r.listCustomer, append([]any{f.Customer}, args...)
 	}
-	rows, err := r.db.QueryContext(ctx, q, args...)
+	st, err := r.stmt(ctx, q)
+	if err != nil {
+		return nil, nil, fmt.Errorf("orderq: list: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("orderq: list: %w", err)
 	}
@@ -213,7 +247,11 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	var cur string
 	var lines string
 	t := &d.Totals
-	if err := tx.QueryRowContext(ctx, r.get, id).Scan(&d.OrderID, &d.CustomerID, &placed, &d.Status, &d.PaymentStatus, &d.Fulfilment,
+	get, err := r.txStmt(ctx, tx, r.get)
+	if err != nil {
+		return d, err
+	}
+	if err := get.QueryRowContext(ctx, id).Scan(&d.OrderID, &d.CustomerID, &placed, &d.Status, &d.PaymentStatus, &d.Fulfilment,
 		&cur, &t.Total.Amount, &d.Items, &d.Country, &d.PaymentMethod, &t.Subtotal.Amount, &t.Discount.Amount, &t.Shipping.Amount,
 		&t.VAT.Amount, &t.Wallet.Amount, &t.Due.Amount, &t.Cashback.Amount,
 		&d.Payment.Captured.Amount, &d.Payment.Refunded.Amount, &d.Payment.ChargedBack.Amount, &lines, &updated); err != nil {
@@ -228,7 +266,7 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	d.Lines = json.RawMessage(lines)
 	d.SubOrders, d.Payments, d.Shipments, d.Timeline = []SubOrder{}, []PaymentRow{}, []Shipment{}, []Step{}
 
-	if err := each(ctx, tx, r.subs, id, func(rows *sql.Rows) error {
+	if err := r.each(ctx, tx, r.subs, id, func(rows *sql.Rows) error {
 		var s SubOrder
 		var skus string
 		var at int64
@@ -248,7 +286,7 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	}); err != nil {
 		return d, err
 	}
-	if err := each(ctx, tx, r.pays, id, func(rows *sql.Rows) error {
+	if err := r.each(ctx, tx, r.pays, id, func(rows *sql.Rows) error {
 		var p PaymentRow
 		var c string
 		if err := rows.Scan(&p.PaymentID, &p.Method, &p.Provider, &p.Status, &c, &p.Amount.Amount, &p.Captured.Amount, &p.Refunded.Amount, &p.ChargedBack.Amount); err != nil {
@@ -260,7 +298,7 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	}); err != nil {
 		return d, err
 	}
-	if err := each(ctx, tx, r.ships, id, func(rows *sql.Rows) error {
+	if err := r.each(ctx, tx, r.ships, id, func(rows *sql.Rows) error {
 		var s Shipment
 		var at int64
 		if err := rows.Scan(&s.ShipmentID, &s.SubOrderID, &s.Carrier, &s.TrackingNumber, &s.Status, &at); err != nil {
@@ -272,7 +310,7 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	}); err != nil {
 		return d, err
 	}
-	err := each(ctx, tx, r.timeline, id, func(rows *sql.Rows) error {
+	err = r.each(ctx, tx, r.timeline, id, func(rows *sql.Rows) error {
 		var s Step
 		var at int64
 		if err := rows.Scan(&at, &s.Type, &s.Detail); err != nil {
@@ -285,8 +323,21 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	return d, err
 }
 
-func each(ctx context.Context, tx *sql.Tx, q, id string, scan func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, q, id)
+// txStmt is the prepared q bound to tx (its connection's prepared copy).
+func (r *Reader) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	st, err := r.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return tx.StmtContext(ctx, st), nil
+}
+
+func (r *Reader) each(ctx context.Context, tx *sql.Tx, q, id string, scan func(*sql.Rows) error) error {
+	st, err := r.txStmt(ctx, tx, q)
+	if err != nil {
+		return err
+	}
+	rows, err := st.QueryContext(ctx, id)
 	if err != nil {
 		return err
 	}
