@@ -269,10 +269,10 @@ func TestOrphanClaimIsTakenOver(t *testing.T) {
 	}
 }
 
-// TestLockoutAfterFiveFailures: the first four failures are seeded as the
-// domain decides them (each bcrypt costs a second under -race; the domain
-// tests count them); the fifth goes through Login, is stored, and is
-// answered with the lockout.
+// TestLockoutAfterFiveFailures: the first failure goes through Login, the
+// next three are seeded as the domain decides them (each bcrypt costs a
+// second under -race; the domain tests count them), and the fifth goes
+// through Login, is stored, and is answered with the lockout.
 func TestLockoutAfterFiveFailures(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
