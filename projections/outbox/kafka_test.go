@@ -83,8 +83,13 @@ func (b *broker) addrs() []string {
 // store and the IDs of the events per aggregate key in revision order.
 func market(t testing.TB, n int) (*memory.Store, map[string][]string) {
 	t.Helper()
+	return marketOn(t, viewtest.NewStore(t), n)
+}
+
+// marketOn is market on a store of the caller's.
+func marketOn(t testing.TB, st *memory.Store, n int) (*memory.Store, map[string][]string) {
+	t.Helper()
 	reg := registry()
-	st := viewtest.NewStore(t)
 	ns := uuid.New() // fresh IDs each run, so a real broker's old messages never count
 	at := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 	byKey := map[string][]string{}
