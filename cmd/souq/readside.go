@@ -29,6 +29,7 @@ import (
 	"github.com/souq-market/souq/projections/kpis/kpiq"
 	"github.com/souq-market/souq/projections/orders"
 	"github.com/souq-market/souq/projections/orders/orderq"
+	"github.com/souq-market/souq/projections/products"
 	"github.com/souq-market/souq/projections/shipments"
 	"github.com/souq-market/souq/projections/shipments/shipmentq"
 	"github.com/souq-market/souq/projections/vendors"
@@ -47,6 +48,7 @@ func readProjectors(reg *eventstore.Registry) []projections.Projector {
 		shipments.New(reg),
 		inventory.New(reg),
 		vendors.New(), kpis.New(), audit.New(),
+		products.New(reg),
 	}
 }
 
@@ -63,6 +65,7 @@ type readSide struct {
 	runner  *projections.Runner
 	metrics *heldCollectors // the runner's, registered on the server that shows them
 	scent   *scentSide      // scent match (scent.go)
+	cache   *cacheSide      // cache, stock counters, live fan-out (cache.go)
 }
 
 // openReadSide opens the read-model database the configuration names
@@ -82,7 +85,15 @@ func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	if err != nil {
 		return nil, err
 	}
-	all, err := rs.allProjectors(ctx, commands.NewRegistry())
+	reg := commands.NewRegistry()
+	all, err := rs.allProjectors(ctx, reg)
+	if err == nil {
+		if rs.cache, err = openCache(ctx, cfg, logger); err == nil {
+			var more []projections.Projector
+			more, err = rs.cache.projectors(reg, store)
+			all = append(all, more...)
+		}
+	}
 	if err == nil {
 		rs.runner, err = projections.New(ctx, projections.Options{
 			DB: rs.w, Dialect: rs.dialect, Store: store, Registerer: rs.metrics, Logger: rs.log,
@@ -145,7 +156,11 @@ func openPostgresViews(ctx context.Context, cfg config.Config) (w, r *sql.DB, er
 
 // Close closes both pools.
 func (rs *readSide) Close() error {
-	return errors.Join(rs.r.Close(), rs.w.Close(), rs.closeScent())
+	err := errors.Join(rs.r.Close(), rs.w.Close(), rs.closeScent())
+	if rs.cache != nil {
+		err = errors.Join(err, rs.cache.Close())
+	}
+	return err
 }
 
 // start runs the projectors until the returned stop is called; stop waits
@@ -154,6 +169,9 @@ func (rs *readSide) start() (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	rs.rewindScent(ctx)
+	if err := rs.cache.rewind(ctx, rs.runner); err != nil {
+		rs.log.Error("cache: rewinding the stock counters failed; product pages read the views", slog.String("error", err.Error()))
+	}
 	go func() {
 		defer close(done)
 		_ = rs.runner.Run(ctx)
@@ -192,7 +210,8 @@ func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 		Shipments: shipmentq.New(rs.r, rebind),
 		Inventory: stockq.New(rs.r, rebind),
 		Vendors:   vendorq.New(rs.r, rebind), KPIs: kpiq.New(rs.r, rebind), Audit: auditq.New(rs.r, rebind),
-		Scent: rs.scentReader(orderq.New(rs.r, rebind)),
+		Scent:    rs.scentReader(orderq.New(rs.r, rebind)),
+		Products: rs.cache.products(rs.r, rebind), Live: rs.cache.live(),
 	}
 }
 

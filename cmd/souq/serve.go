@@ -78,6 +78,11 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 	if err != nil {
 		return err
 	}
+	if rs != nil && rs.cache != nil { // live streams never end by themselves: end them as shutdown begins (cache.go)
+		for _, s := range servers {
+			s.http.RegisterOnShutdown(rs.cache.endStreams)
+		}
+	}
 	if slices.Contains(roles, "project") {
 		// Stopped after the servers drained, so reads waiting on
 		// X-Souq-Min-Position still see the projectors move.
