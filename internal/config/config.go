@@ -145,7 +145,7 @@ func settings(terminal bool) []setting {
 		{"carrier-aramex-secret", "SOUQ_CARRIER_ARAMEX_SECRET", "", "HMAC key of Aramex's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.AramexSecret })},
 		{"carrier-smsa-secret", "SOUQ_CARRIER_SMSA_SECRET", "", "HMAC key of SMSA's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.SMSASecret })},
 		{"carrier-dhl-secret", "SOUQ_CARRIER_DHL_SECRET", "", "HMAC key of DHL's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.DHLSecret })},
-		{"redis-url", "SOUQ_REDIS_URL", "", "Redis URL (redis://host:6379/0, rediss:// for TLS); set, the write API's rate limit is shared in Redis, else counted in process", setRedisURL},
+		{"redis-url", "SOUQ_REDIS_URL", "", "Redis URL (redis://host:6379/0, rediss:// for TLS); set, the write API's rate limit, the product cache, the stock counters and the live-update fan-out are shared in Redis, else kept in process", setRedisURL},
 		{"rate-limit", "SOUQ_RATE_LIMIT", "100", "write API requests per minute per user (per client IP when anonymous); 0 turns the limit off", setRateLimit},
 		{"trusted-proxies", "SOUQ_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR prefixes of proxies whose X-Forwarded-For is believed", setTrustedProxies},
 		{"cors-origins", "SOUQ_CORS_ORIGINS", "", "comma-separated origins (https://shop.example) browsers may call the write API from; empty: none", setCORSOrigins},
