@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -125,8 +124,5 @@ func TestProductPageAndLiveEndToEnd(t *testing.T) {
 		t.Fatalf("shutdown waited %v for the stream", d)
 	}
 	for range lines { // the stream ended
-	}
-	if !strings.Contains(r, "127.0.0.1") {
-		t.Fatal(r)
 	}
 }
