@@ -19,7 +19,7 @@ import (
 	"github.com/souq-market/souq/projections/viewtest"
 )
 
-func aed(t *testing.T, minor int64) map[domain.Currency]domain.Money {
+func aed(t testing.TB, minor int64) map[domain.Currency]domain.Money {
 	m, err := domain.New(minor, domain.AED)
 	if err != nil {
 		t.Fatal(err)
