@@ -28,8 +28,28 @@ type Index struct {
 }
 
 type entry struct {
-	point scent.Point
-	slot  int // -1 for a tombstone
+	point scent.Point // without its Vector: see dims and vals
+	slot  int         // -1 for a tombstone
+	// The vector, sparse: a scent vector has some 20 values of 253, so
+	// 100,000 products take 16 MB rather than 100.
+	dims []uint16
+	vals []float32
+}
+
+// vector rebuilds the dense vector.
+func (ix *Index) vector(e *entry) scent.Vector {
+	v := make(scent.Vector, ix.dim)
+	for i, d := range e.dims {
+		v[d] = e.vals[i]
+	}
+	return v
+}
+
+// out is the point as callers get it: a copy, with its vector.
+func (ix *Index) out(e *entry) scent.Point {
+	p := clone(e.point)
+	p.Vector = ix.vector(e)
+	return p
 }
 
 type posting struct {
@@ -41,6 +61,9 @@ var _ scent.Index = (*Index)(nil)
 
 // New returns an empty index of vectors of dimension dim.
 func New(dim int) *Index {
+	if dim > 1<<16 {
+		panic("memindex: dimensions are numbered in 16 bits")
+	}
 	ix := &Index{dim: dim}
 	ix.clear()
 	return ix
@@ -81,15 +104,16 @@ func (ix *Index) Upsert(_ context.Context, points []scent.Point) error {
 			ix.slots[old.slot] = nil
 			ix.dead++
 		}
-		e := &entry{point: clone(p), slot: -1}
-		if p.Deleted {
-			e.point.Vector = nil
-		} else {
+		p.Payload.Top, p.Payload.Prices = slices.Clone(p.Payload.Top), maps.Clone(p.Payload.Prices)
+		e := &entry{point: p, slot: -1}
+		e.point.Vector = nil
+		if !p.Deleted {
 			e.slot = len(ix.slots)
 			ix.slots = append(ix.slots, e)
 			var sum float64
 			for d, x := range p.Vector {
 				if x != 0 {
+					e.dims, e.vals = append(e.dims, uint16(d)), append(e.vals, x)
 					ix.lists[d] = append(ix.lists[d], posting{slot: int32(e.slot), val: x})
 					sum += float64(x) * float64(x)
 				}
@@ -146,7 +170,7 @@ func (ix *Index) Get(_ context.Context, ids []string) (map[string]scent.Point, e
 	out := map[string]scent.Point{}
 	for _, id := range ids {
 		if e, ok := ix.byID[id]; ok && e.slot >= 0 {
-			out[id] = clone(e.point)
+			out[id] = ix.out(e)
 		}
 	}
 	return out, nil
@@ -199,7 +223,7 @@ func (ix *Index) Search(_ context.Context, q scent.Query) ([]scent.Hit, error) {
 		if qn > 0 && ix.norms[s] > 0 {
 			score = float64(scores[s]) / (qn * float64(ix.norms[s]))
 		}
-		h.offer(scent.Hit{Point: e.point, Score: score}, q.K)
+		h.offer(scent.Hit{Point: scent.Point{ID: e.point.ID}, Score: score}, q.K)
 	}
 	for _, s := range touched {
 		scores[s] = 0
@@ -220,14 +244,14 @@ func (ix *Index) Search(_ context.Context, q scent.Query) ([]scent.Hit, error) {
 		}
 		slices.Sort(rest)
 		for _, id := range rest[:min(len(rest), q.K-h.Len())] {
-			heap.Push(h, scent.Hit{Point: ix.byID[id].point})
+			heap.Push(h, scent.Hit{Point: scent.Point{ID: id}})
 		}
 	}
 	out := make([]scent.Hit, h.Len())
 	copy(out, *h)
 	slices.SortFunc(out, better)
 	for i := range out {
-		out[i].Point = clone(out[i].Point)
+		out[i].Point = ix.out(ix.byID[out[i].ID])
 	}
 	return out, nil
 }
