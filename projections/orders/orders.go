@@ -119,6 +119,17 @@ func (p *Projector) HandleBatch(ctx context.Context, tx *projections.Tx, events 
 	if len(items) == 0 {
 		return nil
 	}
+	if tx.Dialect().Name() == "postgres" {
+		// Every row is looked up by an indexed key (= ANY of the batch's
+		// IDs), but a rebuild's shadow tables have no statistics yet, and
+		// without them the planner takes an array of a hundred keys for an
+		// unselective filter and scans the whole table, which made a
+		// rebuild quadratic. Within this transaction a sequential scan is
+		// never the right plan.
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return err
+		}
+	}
 	b, err := load(ctx, tx, k)
 	if err != nil {
 		return err
