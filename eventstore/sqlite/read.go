@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -132,13 +131,14 @@ func scanEvents(rows *sql.Rows, limit int) ([]eventstore.RecordedEvent, error) {
 		var (
 			e        eventstore.RecordedEvent
 			pos, rev int64
-			data, md []byte
+			data     []byte
+			md       string
 		)
 		if err := rows.Scan(&pos, &e.StreamID, &rev, &e.ID, &e.Type, &e.SchemaVersion, &data, &md); err != nil {
 			return nil, err
 		}
 		e.Position, e.StreamRevision, e.Data = eventstore.Position(pos), uint64(rev), data
-		if err := json.Unmarshal(md, &e.Metadata); err != nil {
+		if err := eventstore.DecodeMetadata(md, &e.Metadata); err != nil {
 			return nil, fmt.Errorf("event %s: metadata: %w", e.ID, err)
 		}
 		events = append(events, e)

@@ -1,11 +1,9 @@
-package postgres
+package eventstore
 
 import (
 	"encoding/json"
 	"testing"
 	"time"
-
-	"github.com/souq-market/souq/eventstore"
 )
 
 // metadataInputs are shapes the hand parser takes and shapes it must hand
@@ -43,17 +41,17 @@ func TestDecodeMetadataAgreesWithEncodingJSON(t *testing.T) {
 // Everything the writer can produce takes the hand parser (no fallback) and
 // round-trips.
 func TestDecodeMetadataTakesWhatTheWriterWrites(t *testing.T) {
-	for _, md := range []eventstore.Metadata{
+	for _, md := range []Metadata{
 		{},
-		{CommandID: "6f1c", CorrelationID: "c", CausationID: "z", IdempotencyKey: "k", Actor: eventstore.Actor{UserID: "u-77", Role: "customer"}},
+		{CommandID: "6f1c", CorrelationID: "c", CausationID: "z", IdempotencyKey: "k", Actor: Actor{UserID: "u-77", Role: "customer"}},
 		{RecordedAt: time.Date(2025, 3, 1, 10, 11, 12, 123456000, time.UTC)},
-		{Actor: eventstore.Actor{Role: "auditor"}, RecordedAt: time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)},
+		{Actor: Actor{Role: "auditor"}, RecordedAt: time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)},
 	} {
 		b, err := json.Marshal(md)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got eventstore.Metadata
+		var got Metadata
 		if !parseMetadata(string(b), &got) {
 			t.Errorf("%s: the hand parser refused what the writer writes", b)
 		}
@@ -76,9 +74,9 @@ func FuzzDecodeMetadata(f *testing.F) {
 
 func checkMetadata(t *testing.T, in string) {
 	t.Helper()
-	var want, got eventstore.Metadata
+	var want, got Metadata
 	wantErr := json.Unmarshal([]byte(in), &want)
-	gotErr := decodeMetadata(in, &got)
+	gotErr := DecodeMetadata(in, &got)
 	if (wantErr == nil) != (gotErr == nil) {
 		t.Fatalf("%q: error %v, json.Unmarshal says %v", in, gotErr, wantErr)
 	}
