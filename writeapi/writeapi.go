@@ -14,6 +14,7 @@ import (
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/internal/auth"
+	"github.com/souq-market/souq/internal/blob"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/writeapi/catalog"
 )
@@ -47,6 +48,8 @@ type Deps struct {
 	// the rate limit and CORS in front of every route (ratelimit.go, cors.go).
 	Identity Identity
 	Edge     Edge
+	// Blobs stores uploads (blobs.go); nil leaves the upload routes out.
+	Blobs blob.Store
 }
 
 // New builds the write API.
@@ -80,6 +83,7 @@ func New(d Deps) (*httpx.API, error) {
 	}
 	s := &server{api: api, store: d.Store, exec: d.Exec, verifier: d.Auth, catalog: d.Catalog, now: d.Now, policy: d.Policy}
 	s.routes()
+	s.blobRoutes(d.Blobs)
 	s.webhooks(d.Webhooks, d.Logger)
 	if err := s.identity(d.Identity); err != nil {
 		return nil, err
