@@ -206,7 +206,7 @@ func TestMinPosition(t *testing.T) {
 	}
 	start := time.Now()
 	rec = serve(api, "c1", "/v1/inventory/oud-50", HeaderMinPosition, "500", "Authorization", "Bearer v1")
-	if took := time.Since(start); rec.Code != 200 || rec.Header().Get(HeaderBehind) != "true" || took < 100*time.Millisecond || took > time.Second {
+	if took := time.Since(start); rec.Code != 200 || rec.Header().Get(HeaderBehind) != "true" || took < 100*time.Millisecond || took > 10*time.Second { // bounded wait; generous margin for loaded machines
 		t.Fatalf("behind: %d %v after %s", rec.Code, rec.Header(), took)
 	}
 	for _, bad := range []string{"-1", "x", "1e3"} {
