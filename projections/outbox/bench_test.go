@@ -10,7 +10,6 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/souq-market/souq/eventstore"
-	"github.com/souq-market/souq/eventstore/memory"
 	"github.com/souq-market/souq/internal/kafka"
 	"github.com/souq-market/souq/projections"
 	"github.com/souq-market/souq/projections/outbox"
@@ -25,8 +24,7 @@ import (
 func BenchmarkPublish(b *testing.B) {
 	const benchEvents, batch = 5000, 500
 	// The store hands the runner batches of 500, as the runner asks.
-	st, _ := marketOn(b, memory.New(memory.Options{Follow: eventstore.FollowOptions{Poll: 10 * time.Millisecond, BatchSize: batch}}), benchEvents)
-	defer st.Close()
+	st, _ := marketOn(b, followsInBatches(b, batch), benchEvents)
 	head, _ := st.Head(context.Background())
 	br := startBroker(b, 4)
 	m := outbox.NewMapper(registry(), st)

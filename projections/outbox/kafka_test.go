@@ -140,6 +140,15 @@ func marketOn(t testing.TB, st *memory.Store, n int) (*memory.Store, map[string]
 	return st, byKey
 }
 
+// followsInBatches is a memory store whose subscriptions deliver up to
+// batch events at once, as the SQL stores do, so the runner's batches are
+// as large as it asks.
+func followsInBatches(t testing.TB, batch int) *memory.Store {
+	st := memory.New(memory.Options{Follow: eventstore.FollowOptions{Poll: 10 * time.Millisecond, BatchSize: batch}})
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
 // outboxRun is one publisher process: a runner with only the outbox over
 // the shared checkpoint database, and its own kafka-go publisher.
 type outboxRun struct {
@@ -312,18 +321,20 @@ func ids(byKey map[string][]string) map[string]bool {
 // least once and, through the dedupe window, exactly once, each aggregate's
 // events in the order they were stored.
 func TestOutboxSurvivesBrokerAndPublisherRestarts(t *testing.T) {
+	// 100,000 events; 20,000 under -race or -short, to stay within a
+	// minute on two shared cores (the race detector slows kfake tenfold).
 	n := 100_000
-	if testing.Short() {
+	if testing.Short() || raceBuild {
 		n = 20_000
 	}
-	st, byKey := market(t, n)
+	st, byKey := marketOn(t, followsInBatches(t, 500), n)
 	head, _ := st.Head(context.Background())
 	b := startBroker(t, 4)
 	db := viewtest.SQLite(t)
 
 	d := &dying{at: uint64(2 * head / 3), died: make(chan struct{})}
 	o := startOutboxWith(t, db, st, b.addrs(), 500, func(p outbox.Publisher) outbox.Publisher { d.Publisher = p; return d })
-	o.waitFor(t, head/3, 40*time.Second)
+	o.waitFor(t, head/3, 90*time.Second)
 	b.restart(300 * time.Millisecond)
 	select {
 	case <-d.died:
@@ -333,13 +344,13 @@ func TestOutboxSurvivesBrokerAndPublisherRestarts(t *testing.T) {
 	o.stop()
 
 	o = startOutbox(t, db, st, b.addrs(), 500)
-	o.waitFor(t, head, 40*time.Second)
+	o.waitFor(t, head, 90*time.Second)
 	if parked, err := o.runner.Parked(context.Background(), outbox.Name); err != nil || len(parked) != 0 {
 		t.Fatalf("parked %d events (%v): a broker outage must never park", len(parked), err)
 	}
 	o.stop()
 
-	got := consume(t, b.addrs(), ids(byKey), 40*time.Second)
+	got := consume(t, b.addrs(), ids(byKey), 90*time.Second)
 	if got.dups == 0 {
 		t.Error("no duplicates: the publisher that died after the broker's ack should have caused some")
 	}
