@@ -22,27 +22,32 @@ type managed struct{ process.Manager }
 // and replaying it from zero after a reset issues nothing new.
 func (managed) Reset(context.Context) error { return nil }
 
-// startProcess runs the process managers (checkpoints in the read side's
-// runner tables, their own runner so the read models' metrics stay as they
-// are) and the reservation-expiry sweeper, until the returned stop is
-// called. The card gateway is the embedded sandbox, which settles on its own.
+// startProcess runs the process managers — checkout, fulfilment, returns
+// and earnings — (checkpoints in the read side's runner tables, their own
+// runner so the read models' metrics stay as they are) and the two
+// sweepers — reservation expiry, and settlement after the return window —
+// until the returned stop is called. The card gateway is the embedded
+// sandbox, which settles on its own.
 func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Store, rs *readSide) (stop func(), err error) {
 	logger = logger.With(slog.String("component", "process"))
 	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
 	gw := sandbox.New(sandbox.Options{Exec: exec, Logger: logger})
 	deps := process.Deps{Exec: exec, Logger: logger}
 	checkout := process.NewCheckout(process.Checkout{Deps: deps, Gateway: gw})
+	earnings := process.NewEarnings(process.Earnings{Deps: deps})
 	runner, err := projections.New(ctx, projections.Options{DB: rs.w, Dialect: rs.dialect, Store: store, Logger: logger, BatchSize: 64},
-		managed{checkout})
+		managed{checkout}, managed{process.NewFulfilment(deps)}, managed{process.NewReturns(process.Returns{Deps: deps, Gateway: gw})}, managed{earnings})
 	if err != nil {
 		_ = gw.Close()
 		return nil, fmt.Errorf("process managers: %w", err)
 	}
 	expiry := process.NewExpiry(deps, 0)
+	settlement := process.NewSettlement(earnings, 0)
 	run, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = runner.Run(run) })
 	wg.Go(func() { _ = expiry.Run(run) })
+	wg.Go(func() { _ = settlement.Run(run) })
 	logger.Info("process managers running", slog.Any("managers", runner.Names()), slog.String("gateway", gw.Provider()))
 	var once sync.Once
 	return func() {
