@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/souq-market/souq/internal/auth"
+	"github.com/souq-market/souq/internal/blob"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/audit/auditq"
 	"github.com/souq-market/souq/projections/inventory/stockq"
@@ -55,6 +56,10 @@ type Deps struct {
 	// live-update streams (live.go). Nil leaves their routes out.
 	Products ProductDetails
 	Live     *Live
+	// Blobs serves download links and invoices (blobs.go); BlobLinks, for
+	// a store that cannot presign (files), mounts the signed downloads.
+	Blobs     blob.Store
+	BlobLinks *blob.Links
 }
 
 // Server is the read API under construction: route files add their routes
@@ -93,6 +98,7 @@ func New(d Deps) (*httpx.API, error) {
 		(*Server).scentRoutes,
 		(*Server).integrationRoutes,
 		(*Server).productRoutes, (*Server).liveRoutes,
+		(*Server).blobRoutes,
 	} {
 		add(s)
 	}
