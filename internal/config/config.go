@@ -93,6 +93,9 @@ type Config struct {
 	QdrantURL, EmbedderURL, OwnBrands string
 	// Product search (search.go): Elasticsearch when its URL is set, else Bleve.
 	ElasticsearchURL, ElasticsearchAlias string
+	// Blobs (blobs.go): an S3/MinIO bucket when S3Endpoint is set, else
+	// files in the data dir.
+	S3Endpoint, S3Bucket, S3AccessKey, S3SecretKey, S3Region string
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -155,6 +158,11 @@ func settings(terminal bool) []setting {
 		{"own-brands", "SOUQ_OWN_BRANDS", "", "comma-separated brands of the marketplace's own, lifted in similar products", setOwnBrands},
 		{"elasticsearch-url", "SOUQ_ELASTICSEARCH_URL", "", "Elasticsearch URL (http://elasticsearch:9200, user:password@ for basic auth) of product search; empty: a Bleve index in the data dir", setElasticsearchURL},
 		{"elasticsearch-alias", "SOUQ_ELASTICSEARCH_ALIAS", "souq-products", "alias product search reads through; the engine's indexes are named <alias>-vN", setElasticsearchAlias},
+		{"s3-endpoint", "SOUQ_S3_ENDPOINT", "", "URL of the S3/MinIO server of blobs (https://minio:9000); empty: files in the data dir", setS3Endpoint},
+		{"s3-bucket", "SOUQ_S3_BUCKET", "souq", "bucket of the blobs, created if absent", textSetter(func(c *Config) *string { return &c.S3Bucket })},
+		{"s3-access-key", "SOUQ_S3_ACCESS_KEY", "", "S3 access key of the blob bucket", setS3AccessKey},
+		{"s3-secret-key", "SOUQ_S3_SECRET_KEY", "", "S3 secret key of the blob bucket", secretSetter(func(c *Config) *string { return &c.S3SecretKey })},
+		{"s3-region", "SOUQ_S3_REGION", "us-east-1", "S3 region of the blob bucket", textSetter(func(c *Config) *string { return &c.S3Region })},
 	}
 }
 
@@ -281,6 +289,7 @@ func crossProblems(c Config) []Problem {
 		out = append(out, Problem{Source: "SOUQ_JWKS_URL", Value: c.JWKSURL, Reason: "set either SOUQ_JWKS_URL or SOUQ_JWT_SECRET, not both: one token issuer"})
 	}
 	out = append(out, viewProblems(c)...)
+	out = append(out, blobProblems(c)...)
 	if c.WriteAddr != "" && c.WriteAddr == c.ReadAddr && !strings.HasSuffix(c.WriteAddr, ":0") {
 		out = append(out, Problem{Source: "SOUQ_READ_ADDR", Value: c.ReadAddr, Reason: "the write and read APIs cannot listen on the same address"})
 	}

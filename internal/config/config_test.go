@@ -21,7 +21,7 @@ func TestDefaults(t *testing.T) {
 		LogFormat: JSON, LogLevel: "info", ShutdownTimeout: 15 * time.Second,
 		ReadyTimeout: 2 * time.Second, ReadyMaxLag: 10000, JWTIssuer: "souq", JWTAudience: "souq-api",
 		ViewsSchema: "views", ReadWait: 2 * time.Second, ProjectAddr: ":8082",
-		RateLimit: 100, BcryptCost: 12, ElasticsearchAlias: "souq-products",
+		RateLimit: 100, BcryptCost: 12, ElasticsearchAlias: "souq-products", S3Bucket: "souq", S3Region: "us-east-1",
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -185,4 +185,20 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("accepted postgres without a URL")
 		}
 	})
+}
+
+func TestS3NeedsBucketAndKeys(t *testing.T) {
+	_, err := Load(Source{Getenv: func(k string) string {
+		return map[string]string{"SOUQ_S3_ENDPOINT": "https://minio:9000", "SOUQ_S3_BUCKET": ""}[k]
+	}})
+	for _, want := range []string{"SOUQ_S3_ACCESS_KEY", "SOUQ_S3_SECRET_KEY"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("an S3 endpoint without keys: %v, want a problem naming %s", err, want)
+		}
+	}
+	if _, err := Load(Source{Getenv: func(k string) string {
+		return map[string]string{"SOUQ_S3_ENDPOINT": "minio:9000"}[k]
+	}}); err == nil || !strings.Contains(err.Error(), "SOUQ_S3_ENDPOINT") {
+		t.Errorf("an endpoint without scheme: %v", err)
+	}
 }
