@@ -85,13 +85,20 @@ const Dim = 3*(56+noteHash) + 24 + accordHash + 8 + 4 + 8 + 4 + 4 + 1
 // Normalize is how names are compared: lower case, hyphens and
 // underscores as spaces, space runs collapsed, aliases resolved.
 func Normalize(s string) string {
-	s = strings.ToLower(strings.TrimSpace(s))
-	s = strings.NewReplacer("-", " ", "_", " ").Replace(s)
-	s = strings.Join(strings.Fields(s), " ")
-	if a, ok := aliases()[s]; ok {
-		return a
+	clean := true // the common case: already in normal form, no allocation
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c >= 0x80 || c <= ' ' && (i == 0 || i == len(s)-1 || s[i-1] == ' ') || c < ' ' {
+			clean = false
+			break
+		}
 	}
-	return s
+	if !clean {
+		s = strings.ToLower(s)
+		s = strings.NewReplacer("-", " ", "_", " ").Replace(s)
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return alias(s)
 }
 
 // slot is a name's place in a list of known names followed by hashed

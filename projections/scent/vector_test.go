@@ -134,3 +134,12 @@ func TestVectorizeMeaning(t *testing.T) {
 		t.Fatalf("a note without a position matches it in any: %f", c)
 	}
 }
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{"Pink-Pepper": "pink pepper", "pink pepper": "pink pepper", " pink\tpepper ": "pink pepper",
+		"Agarwood": "oud", "oud": "oud", "long_lasting": "long lasting", "date night": "date night", "ÉLEMI": "élemi", "": ""} {
+		if got := Normalize(in); got != want {
+			t.Errorf("Normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

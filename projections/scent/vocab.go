@@ -42,17 +42,45 @@ func occasions() []string {
 func longevities() []string { return []string{"weak", "moderate", "long lasting", "eternal"} }
 func sillages() []string    { return []string{"intimate", "moderate", "strong", "enormous"} }
 
-// aliases are spellings shoppers and vendors use for a named entry.
-func aliases() map[string]string {
-	return map[string]string{
-		"agarwood": "oud", "oudh": "oud", "aoud": "oud", "oud wood": "oud", "dehn al oud": "oud", "dahn al oud": "oud",
-		"sandal": "sandalwood", "cedar": "cedarwood", "tonka": "tonka bean", "orris": "iris", "olibanum": "frankincense",
-		"incense": "frankincense", "bakhoor": "frankincense", "ylang": "ylang ylang", "damask rose": "rose",
-		"rose de taif": "taif rose", "white musk": "musk", "lily": "lily of the valley", "muguet": "lily of the valley",
-		"orange flower": "orange blossom", "black currant": "blackcurrant", "cassis": "blackcurrant",
-		"eid al fitr": "eid", "date_night": "date night", "long_lasting": "long lasting",
-		"spicy": "warm spicy", "musk accord": "musky",
+// alias resolves spellings shoppers and vendors use for a named entry (a
+// switch, not a map: Normalize runs in every filter test and allocates
+// nothing).
+func alias(s string) string {
+	switch s {
+	case "agarwood", "oudh", "aoud", "oud wood", "dehn al oud", "dahn al oud":
+		return "oud"
+	case "sandal":
+		return "sandalwood"
+	case "cedar":
+		return "cedarwood"
+	case "tonka":
+		return "tonka bean"
+	case "orris":
+		return "iris"
+	case "olibanum", "incense", "bakhoor":
+		return "frankincense"
+	case "ylang":
+		return "ylang ylang"
+	case "damask rose":
+		return "rose"
+	case "rose de taif":
+		return "taif rose"
+	case "white musk":
+		return "musk"
+	case "lily", "muguet":
+		return "lily of the valley"
+	case "orange flower":
+		return "orange blossom"
+	case "black currant", "cassis":
+		return "blackcurrant"
+	case "eid al fitr":
+		return "eid"
+	case "spicy":
+		return "warm spicy"
+	case "musk accord":
+		return "musky"
 	}
+	return s
 }
 
 // Block sizes.

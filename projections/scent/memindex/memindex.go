@@ -24,7 +24,7 @@ type Index struct {
 	norms  []float32         // by slot
 	dead   int               // retired slots still in lists
 	state  map[string][]byte
-	scores sync.Pool // []float32 of len(slots), zeroed after use
+	scores sync.Pool // *scratch of len(slots), zeroed after use
 }
 
 type entry struct {
@@ -50,6 +50,12 @@ func (ix *Index) out(e *entry) scent.Point {
 	p := clone(e.point)
 	p.Vector = ix.vector(e)
 	return p
+}
+
+// scratch is one query's accumulators, reused across queries.
+type scratch struct {
+	scores  []float32
+	touched []int32
 }
 
 type posting struct {
@@ -193,11 +199,11 @@ func (ix *Index) Search(_ context.Context, q scent.Query) ([]scent.Hit, error) {
 	}
 	qn = math.Sqrt(qn)
 	n := len(ix.slots)
-	scores, _ := ix.scores.Get().([]float32)
-	if len(scores) != n {
-		scores = make([]float32, n)
+	sc, _ := ix.scores.Get().(*scratch)
+	if sc == nil || len(sc.scores) != n {
+		sc = &scratch{scores: make([]float32, n), touched: make([]int32, 0, n)}
 	}
-	touched := make([]int32, 0, 1024)
+	scores, touched := sc.scores, sc.touched[:0]
 	for d, w := range q.Vector {
 		if w == 0 {
 			continue
@@ -216,19 +222,25 @@ func (ix *Index) Search(_ context.Context, q scent.Query) ([]scent.Hit, error) {
 	h := &top{}
 	for _, s := range touched {
 		e := ix.slots[s]
-		if e == nil || !pass(e) {
+		if e == nil {
 			continue
 		}
 		score := 0.0
 		if qn > 0 && ix.norms[s] > 0 {
 			score = float64(scores[s]) / (qn * float64(ix.norms[s]))
 		}
+		// The filter costs more than the score: test it only on a point
+		// that would enter the heap.
+		if h.Len() == q.K && better(scent.Hit{Point: scent.Point{ID: e.point.ID}, Score: score}, (*h)[0]) >= 0 || !pass(e) {
+			continue
+		}
 		h.offer(scent.Hit{Point: scent.Point{ID: e.point.ID}, Score: score}, q.K)
 	}
 	for _, s := range touched {
 		scores[s] = 0
 	}
-	ix.scores.Put(scores)
+	sc.touched = touched
+	ix.scores.Put(sc)
 	if h.Len() < q.K {
 		// Too few points share a dimension with the query: the rest have a
 		// cosine of exactly 0 and fill the page in ID order.
