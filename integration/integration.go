@@ -54,13 +54,18 @@ type Event struct {
 	// Type is the topic.
 	Type          string `json:"type"`
 	SchemaVersion int    `json:"schema_version"`
-	// Key is the aggregate's ID; all events of one aggregate share it, so
-	// they land on one partition in the order they happened.
+	// Key is the aggregate's ID; all events of one aggregate in one topic
+	// share it, so they land on one partition in the order they happened.
+	// Across topics (an order's order.created and its order.updated) Kafka
+	// keeps no order: a consumer of both orders them by Revision.
 	Key string `json:"key"`
 	// Position is the event's place in souq's global log; the feed's
 	// ?after= takes it.
 	Position uint64 `json:"position"`
-	// Revision is the aggregate's revision: consecutive per Key.
+	// Revision is the aggregate's revision (0 for its first event). Every
+	// order and inventory event publishes, so theirs are consecutive per Key
+	// across topics; payments, users and shipments publish only some
+	// events, so theirs increase with gaps.
 	Revision   uint64          `json:"revision"`
 	RecordedAt time.Time       `json:"recorded_at"` // when souq recorded it; payloads carry business times
 	Payload    json.RawMessage `json:"payload"`

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,7 +81,9 @@ func (b *broker) addrs() []string {
 
 // market appends n events over many aggregates (orders, stock, accounts),
 // in batches per stream, every one of which publishes; it returns the
-// store and the IDs of the events per aggregate key in revision order.
+// store and the IDs of the events per topic and aggregate key
+// ("order.updated|o7"), in revision order: Kafka orders a key's messages
+// within a topic, and an order's creation and updates are two topics.
 func market(t testing.TB, n int) (*memory.Store, map[string][]string) {
 	t.Helper()
 	return marketOn(t, viewtest.NewStore(t), n)
@@ -129,7 +132,10 @@ func marketOn(t testing.TB, st *memory.Store, n int) (*memory.Store, map[string]
 			if data[j], err = reg.NewEvent(id, e, eventstore.Metadata{RecordedAt: at}); err != nil {
 				t.Fatal(err)
 			}
-			byKey[key] = append(byKey[key], id)
+			k := e.EventType() // the topic it publishes to, below
+			k = map[string]string{inventory.TypeReceived: integration.TopicInventoryUpdated, order.TypePlaced: integration.TopicOrderCreated,
+				order.TypePaid: integration.TopicOrderUpdated, user.TypeRegistered: integration.TopicUserRegistered}[k] + "|" + key
+			byKey[k] = append(byKey[k], id)
 		}
 		seqs[agg] += len(evs)
 		if _, err := st.Append(context.Background(), stream, eventstore.Any, data); err != nil {
@@ -233,12 +239,18 @@ func (d *dying) Publish(ctx context.Context, events []integration.Event) error {
 // received is what the consumer saw.
 type received struct {
 	total, dups int
+	rewinds     int                 // fetches that went back to an earlier offset
 	byKey       map[string][]string // first deliveries, per key, in order
 }
 
-// consume reads every topic from the start until it has seen want distinct
-// events of this run, passing each partition's records through its own
-// dedupe window, as a consumer instance owning that partition would.
+// consume reads every topic from the start until it has the log records of
+// want distinct events of this run, then passes each partition's records,
+// in offset order, through its own dedupe window, as a consumer instance
+// owning that partition would.
+//
+// The records are taken in offset order (Kafka's one promise: the order of
+// a partition's log); that the client also received them in that order is
+// checked on the way.
 func consume(t testing.TB, brokers []string, want map[string]bool, within time.Duration) received {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(integration.Topics()...),
@@ -247,15 +259,17 @@ func consume(t testing.TB, brokers []string, want map[string]bool, within time.D
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	windows := map[string]*integration.Window{}
+	type rec struct{ id, key string }
+	logs := map[string]map[int64]rec{} // topic/partition → offset → record
+	last := map[string]int64{}
 	got := received{byKey: map[string][]string{}}
-	distinct := 0
+	distinct := map[string]bool{}
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	for distinct < len(want) {
+	for len(distinct) < len(want) {
 		fs := cl.PollFetches(ctx)
 		if ctx.Err() != nil {
-			t.Fatalf("consumer saw %d of %d events within %v", distinct, len(want), within)
+			t.Fatalf("consumer saw %d of %d events within %v", len(distinct), len(want), within)
 		}
 		fs.EachError(func(topic string, p int32, err error) { t.Logf("fetch %s/%d: %v", topic, p, err) })
 		fs.EachRecord(func(r *kgo.Record) {
@@ -268,18 +282,38 @@ func consume(t testing.TB, brokers []string, want map[string]bool, within time.D
 			if !want[id] {
 				return // another run's message on a shared real broker
 			}
-			got.total++
 			tp := fmt.Sprintf("%s/%d", r.Topic, r.Partition)
-			if windows[tp] == nil {
-				windows[tp] = integration.NewWindow(0)
+			if logs[tp] == nil {
+				logs[tp] = map[int64]rec{}
+				last[tp] = -1
 			}
-			if !windows[tp].First(id) {
-				got.dups++
-				return
+			if r.Offset < last[tp] {
+				got.rewinds++
 			}
-			distinct++
-			got.byKey[string(r.Key)] = append(got.byKey[string(r.Key)], id)
+			last[tp] = r.Offset
+			logs[tp][r.Offset] = rec{id, r.Topic + "|" + string(r.Key)}
+			distinct[id] = true
 		})
+	}
+	for _, log := range logs {
+		offsets := make([]int64, 0, len(log))
+		for o := range log {
+			offsets = append(offsets, o)
+		}
+		slices.Sort(offsets)
+		win := integration.NewWindow(0)
+		for _, o := range offsets {
+			r := log[o]
+			got.total++
+			if !win.First(r.id) {
+				got.dups++
+				continue
+			}
+			got.byKey[r.key] = append(got.byKey[r.key], r.id)
+		}
+	}
+	if got.rewinds > 0 {
+		t.Errorf("the client received %d stretches of a partition out of offset order", got.rewinds)
 	}
 	return got
 }
@@ -292,15 +326,15 @@ func check(t *testing.T, got received, byKey map[string][]string, n int) {
 	for key, ids := range byKey {
 		g := got.byKey[key]
 		if len(g) != len(ids) {
-			t.Fatalf("aggregate %s: %d events after dedupe, want %d", key, len(g), len(ids))
+			t.Fatalf("topic|aggregate %s: %d events after dedupe, want %d", key, len(g), len(ids))
 		}
 		for i := range ids {
 			if g[i] != ids[i] {
-				t.Fatalf("aggregate %s: event %d is %s, want %s: per-aggregate order broken", key, i, g[i], ids[i])
+				t.Fatalf("topic|aggregate %s: event %d is %s, want %s: per-aggregate order broken", key, i, g[i], ids[i])
 			}
 		}
 	}
-	t.Logf("%d events: %d deliveries, %d duplicates dropped, %d aggregates in order", n, got.total, got.dups, len(byKey))
+	t.Logf("%d events: %d deliveries, %d duplicates dropped, %d (topic, aggregate) pairs in order", n, got.total, got.dups, len(byKey))
 }
 
 func ids(byKey map[string][]string) map[string]bool {
