@@ -66,6 +66,7 @@ type readSide struct {
 	metrics *heldCollectors // the runner's, registered on the server that shows them
 	scent   *scentSide      // scent match (scent.go)
 	cache   *cacheSide      // cache, stock counters, live fan-out (cache.go)
+	search  *searchSide     // product search (search.go)
 }
 
 // openReadSide opens the read-model database the configuration names
@@ -92,6 +93,11 @@ func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 			var more []projections.Projector
 			more, err = rs.cache.projectors(reg, store)
 			all = append(all, more...)
+		}
+	}
+	if err == nil {
+		if rs.search, err = openSearch(ctx, cfg, logger, reg); err == nil {
+			all = append(all, rs.search.projector)
 		}
 	}
 	if err == nil {
@@ -156,7 +162,7 @@ func openPostgresViews(ctx context.Context, cfg config.Config) (w, r *sql.DB, er
 
 // Close closes both pools.
 func (rs *readSide) Close() error {
-	err := errors.Join(rs.r.Close(), rs.w.Close(), rs.closeScent())
+	err := errors.Join(rs.r.Close(), rs.w.Close(), rs.closeScent(), rs.search.Close())
 	if rs.cache != nil {
 		err = errors.Join(err, rs.cache.Close())
 	}
@@ -176,6 +182,7 @@ func (rs *readSide) start() (stop func()) {
 		defer close(done)
 		_ = rs.runner.Run(ctx)
 	}()
+	go rs.search.promoteWhenCaughtUp(ctx, rs.runner)
 	rs.log.Info("projectors running", slog.Any("projectors", rs.runner.Names()))
 	var once sync.Once
 	return func() {
@@ -212,6 +219,7 @@ func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 		Vendors:   vendorq.New(rs.r, rebind), KPIs: kpiq.New(rs.r, rebind), Audit: auditq.New(rs.r, rebind),
 		Scent:    rs.scentReader(orderq.New(rs.r, rebind)),
 		Products: rs.cache.products(rs.r, rebind), Live: rs.cache.live(),
+		Search: rs.search.index,
 	}
 }
 

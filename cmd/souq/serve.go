@@ -171,7 +171,7 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			d := rs.readDeps(v)
 			d.Integration = integrationFeed(store)
 			d.Logger, d.Registry, d.ReadyTimeout, d.Version = logger, reg, cfg.ReadyTimeout, version
-			d.Checks = []httpx.Check{storeCheck, rs.check()}
+			d.Checks = []httpx.Check{storeCheck, rs.check(), rs.search.check()}
 			if slices.Contains(roles, "project") { // serve: the runner's metrics here
 				err = rs.metrics.into(reg)
 			}
