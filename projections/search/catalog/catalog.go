@@ -35,7 +35,34 @@ func brands() []pair {
 }
 
 func vendors() []domain.VendorID {
-	return []domain.VendorID{"v-al-wasl-perfumes", "v-deira-attar", "v-olaya-oud", "v-jeddah-bakhoor", "v-sharjah-scents", "v-khobar-misk", "v-abu-dhabi-oud", "v-doha-fragrance"}
+	out := make([]domain.VendorID, 0, len(Vendors()))
+	for _, v := range Vendors() {
+		out = append(out, v.ID)
+	}
+	return out
+}
+
+// Vendor is a generated vendor as it registers: the catalog's items name
+// these IDs.
+type Vendor struct {
+	ID      domain.VendorID
+	Name    string
+	Country domain.Country
+	Email   string
+}
+
+// Vendors are the marketplace's generated vendors, in the UAE and Saudi
+// Arabia (the Doha house sells through its Dubai entity).
+func Vendors() []Vendor {
+	v := func(id, name string, c domain.Country) Vendor {
+		return Vendor{ID: domain.VendorID(id), Name: name, Country: c, Email: "ops@" + id[2:] + ".example"}
+	}
+	return []Vendor{
+		v("v-al-wasl-perfumes", "Al Wasl Perfumes", domain.UAE), v("v-deira-attar", "Deira Attar", domain.UAE),
+		v("v-olaya-oud", "Olaya Oud", domain.SaudiArabia), v("v-jeddah-bakhoor", "Jeddah Bakhoor", domain.SaudiArabia),
+		v("v-sharjah-scents", "Sharjah Scents", domain.UAE), v("v-khobar-misk", "Khobar Misk", domain.SaudiArabia),
+		v("v-abu-dhabi-oud", "Abu Dhabi Oud", domain.UAE), v("v-doha-fragrance", "Doha Fragrance", domain.UAE),
+	}
 }
 
 func nouns() []pair {
