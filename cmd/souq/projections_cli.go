@@ -74,7 +74,12 @@ func projectionsCLI(ctx context.Context, env environment, args []string) int {
 		return exitFailure
 	}
 	defer func() { _ = store.Close() }()
-	rs, err := openReadSide(ctx, cfg, logger, store)
+	bs, err := openBlobs(ctx, cfg, logger)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "souq projections:", err)
+		return exitFailure
+	}
+	rs, err := openReadSide(ctx, cfg, logger, store, bs)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "souq projections:", err)
 		return exitFailure

@@ -72,7 +72,7 @@ type readSide struct {
 // openReadSide opens the read-model database the configuration names
 // (SQLite views.db in the data dir, or a PostgreSQL schema), migrates the
 // runner's tables and creates the views' tables. It runs nothing.
-func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, store eventstore.Store) (*readSide, error) {
+func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, store eventstore.Store, bs *blobSide) (*readSide, error) {
 	rs := &readSide{cfg: cfg, log: logger.With(slog.String("component", "projections")), metrics: &heldCollectors{}}
 	var err error
 	switch cfg.Views() {
@@ -99,6 +99,9 @@ func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 		if rs.search, err = openSearch(ctx, cfg, logger, reg); err == nil {
 			all = append(all, rs.search.projector)
 		}
+	}
+	if err == nil && bs != nil { // each confirmed order's invoice PDF (blobs.go)
+		all = append(all, bs.invoices(reg, store))
 	}
 	if err == nil {
 		rs.runner, err = projections.New(ctx, projections.Options{

@@ -66,15 +66,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 		}
 	}()
 
+	// Blobs: files in the data dir, or S3/MinIO (blobs.go).
+	bs, err := openBlobs(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+
 	// The read models, for the read API and the projectors (readside.go).
 	var rs *readSide
 	if slices.Contains(roles, "read") || slices.Contains(roles, "project") {
-		if rs, err = openReadSide(ctx, cfg, logger, store); err != nil {
+		if rs, err = openReadSide(ctx, cfg, logger, store, bs); err != nil {
 			return err
 		}
 		defer func() { err = errors.Join(err, rs.Close()) }()
 	}
-	servers, err := buildServers(cfg, logger, store, rs, version, roles)
+	servers, err := buildServers(cfg, logger, store, rs, bs, version, roles)
 	if err != nil {
 		return err
 	}
@@ -124,7 +130,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 
 // buildServers listens first, so a taken port fails the start before
 // anything is served, and closes what it opened if a later step fails.
-func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, rs *readSide, version string, roles []string) ([]server, error) {
+func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, rs *readSide, bs *blobSide, version string, roles []string) ([]server, error) {
 	storeCheck := httpx.Check{Name: "eventstore", Fn: func(ctx context.Context) error {
 		_, err := store.Head(ctx)
 		return err
@@ -161,7 +167,7 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			api, err = writeapi.New(writeapi.Deps{Store: store, Exec: exec, Auth: v, Logger: logger, Registry: reg,
 				ReadyTimeout: cfg.ReadyTimeout, Version: version,
 				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays},
-				Webhooks: webhooks(cfg), Identity: id, Edge: edge})
+				Webhooks: webhooks(cfg), Identity: id, Edge: edge, Blobs: bs.store})
 		case "read":
 			addr = cfg.ReadAddr
 			var v auth.Verifier
@@ -170,6 +176,7 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			}
 			d := rs.readDeps(v)
 			d.Integration = integrationFeed(store)
+			d.Blobs, d.BlobLinks = bs.store, bs.links
 			d.Logger, d.Registry, d.ReadyTimeout, d.Version = logger, reg, cfg.ReadyTimeout, version
 			d.Checks = []httpx.Check{storeCheck, rs.check(), rs.search.check()}
 			if slices.Contains(roles, "project") { // serve: the runner's metrics here
