@@ -22,6 +22,9 @@ const (
 	CodeIdempotencyKeyReused = "command.idempotency_key_reused"
 	// CodeCommandIDReused: a command ID already wrote other events.
 	CodeCommandIDReused = "command.id_reused"
+	// CodePreconditionFailed: the stream is not at the revision the caller
+	// asserted (Meta.Precondition); nothing was written and nothing retried.
+	CodePreconditionFailed = "command.precondition_failed"
 )
 
 // Aggregate is what every domain aggregate offers the executor: replay,
@@ -178,6 +181,13 @@ func Execute[A Aggregate](ctx context.Context, x *Executor, meta Meta, s Step[A]
 		if len(l.mine) > 0 {
 			return replay(meta, s.Stream, l.mine)
 		}
+		pre := meta.Precondition
+		if pre != nil && pre.Stream != s.Stream {
+			pre = nil // it asserts another stream of the command
+		}
+		if pre != nil && (!l.exists || l.revision != pre.Revision) {
+			return Result{}, preconditionFailed(s.Stream, pre.Revision, l.exists, l.revision)
+		}
 		if err := s.Decide(l.agg); err != nil {
 			return Result{}, err
 		}
@@ -202,6 +212,13 @@ func Execute[A Aggregate](ctx context.Context, x *Executor, meta Meta, s Step[A]
 		if !errors.Is(err, eventstore.ErrConflict) {
 			return Result{}, fmt.Errorf("commands: append to %s: %w", s.Stream, err)
 		}
+		if pre != nil {
+			// The caller asked for a compare-and-set, not retries: the
+			// stream moved past the asserted revision after the load.
+			var ce *eventstore.ConflictError
+			errors.As(err, &ce)
+			return Result{}, fmt.Errorf("%w (%w)", preconditionFailed(s.Stream, pre.Revision, ce != nil && ce.StreamExists, ce.Actual), err)
+		}
 		last = err
 		if attempt >= x.opts.Retries {
 			break
@@ -215,6 +232,13 @@ func Execute[A Aggregate](ctx context.Context, x *Executor, meta Meta, s Step[A]
 	x.opts.Logger.WarnContext(ctx, "command gave up after conflicts", "stream", s.Stream, "command_id", meta.CommandID, "attempts", x.opts.Retries+1)
 	refusal := domain.Errorf(domain.Conflict, CodeConcurrencyConflict, "%s kept changing during %d attempts; try again", s.Stream, x.opts.Retries+1)
 	return Result{}, fmt.Errorf("%w (%w)", refusal, last)
+}
+
+func preconditionFailed(stream string, want uint64, exists bool, got uint64) error {
+	if !exists {
+		return domain.Errorf(domain.Precondition, CodePreconditionFailed, "%s has no events; it cannot be at revision %d", stream, want)
+	}
+	return domain.Errorf(domain.Precondition, CodePreconditionFailed, "%s is at revision %d, not %d", stream, got, want)
 }
 
 // replay answers a command whose events are already stored.

@@ -244,3 +244,43 @@ func TestMetaIsValidated(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// A precondition is a compare-and-set: a rival write between the load and
+// the append is a refusal, never a retry on the newer state.
+func TestPreconditionIsCompareAndSet(t *testing.T) {
+	ctx := context.Background()
+	st := &racing{Store: memory.New(memory.Options{}), reg: commands.NewRegistry()}
+	x := newExec(t, st, 5)
+	step := stockStep(t, receive(2))
+	at := func(rev uint64) commands.Meta {
+		return commands.Meta{Precondition: &commands.Precondition{Stream: step.Stream, Revision: rev}}
+	}
+	refused := func(what string, err error) {
+		t.Helper()
+		if domain.KindOf(err) != domain.Precondition || domain.CodeOf(err) != commands.CodePreconditionFailed {
+			t.Fatalf("%s: %v, want a precondition refusal", what, err)
+		}
+	}
+	_, err := commands.Execute(ctx, x, at(0), step)
+	refused("on a missing stream", err)
+	if _, err := commands.Execute(ctx, x, commands.Meta{}, step); err != nil {
+		t.Fatal(err)
+	}
+	_, err = commands.Execute(ctx, x, at(3), step)
+	refused("at a wrong revision", err)
+	st.times = st.count.Load() + 1 // a rival slips in before the next append
+	appendsBefore := st.appends.Load()
+	_, err = commands.Execute(ctx, x, at(0), step)
+	refused("after a rival write", err)
+	if !errors.Is(err, eventstore.ErrConflict) || st.appends.Load()-appendsBefore != 1 {
+		t.Fatalf("%v after %d appends; want the store's conflict and no retry", err, st.appends.Load()-appendsBefore)
+	}
+	recs := read(t, st, step.Stream)
+	if n := len(recs); n != 2 || recs[1].Metadata.CommandID != "rival" {
+		t.Fatalf("stream holds %d events; want ours and the rival's only", n)
+	}
+	res, err := commands.Execute(ctx, x, at(1), step)
+	if err != nil || res.Revision != 2 {
+		t.Fatalf("at the right revision: %+v %v", res, err)
+	}
+}

@@ -24,6 +24,18 @@ type Meta struct {
 	// it). It is folded into the event IDs, so the same key with another
 	// body is told apart from a replay: see Executor and IdempotentID.
 	RequestHash string
+	// Precondition, when set, makes the command a compare-and-set on one
+	// stream: it runs only if that stream is at the revision given when
+	// loaded and when appended, with no conflict retries; otherwise it is
+	// refused with CodePreconditionFailed (HTTP If-Match → 412). A command
+	// whose events are already stored replays as usual.
+	Precondition *Precondition
+}
+
+// Precondition asserts the revision of a stream's last event.
+type Precondition struct {
+	Stream   string
+	Revision uint64
 }
 
 // Namespaces of the name-based (version 5) UUIDs derived here. Fixed values:

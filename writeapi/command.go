@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -25,7 +24,7 @@ import (
 const (
 	CodeBadIdempotencyKey = "request.bad_idempotency_key"
 	CodeBadIfMatch        = "request.bad_if_match"
-	CodePrecondition      = "request.precondition_failed"
+	CodePrecondition      = commands.CodePreconditionFailed
 	CodeNotOwner          = "auth.not_owner"
 )
 
@@ -100,7 +99,7 @@ func runRoute[Req validator](s *server, rt route[Req], w http.ResponseWriter, r 
 	if err != nil {
 		return Answer{}, 0, err
 	}
-	if err := s.precondition(ctx, r, stream, c.meta.CommandID); err != nil {
+	if err := precondition(r, stream, c); err != nil {
 		return Answer{}, 0, err
 	}
 	res, err := rt.run(ctx, c, req)
@@ -141,15 +140,12 @@ func (s *server) idempotency(r *http.Request, body []byte, c *call) error {
 	return nil
 }
 
-// precondition honours If-Match: "<revision>": the stream must be at that
-// revision, or the answer is 412 and nothing is written. A retry of a
-// command already applied is let through, so it replays instead.
-//
-// The check reads the stream before the executor does; a write landing
-// between the two is decided on by the executor at the newer revision. A
-// strict compare-and-set needs the expected revision passed into
-// commands.Execute (reported as a port change).
-func (s *server) precondition(ctx context.Context, r *http.Request, stream, commandID string) error {
+// precondition honours If-Match: "<revision>": the command becomes a
+// compare-and-set on its stream — the executor runs it only if the stream is
+// at that revision when loaded and when appended, without conflict retries,
+// or answers 412 and writes nothing. A retry of a command already applied
+// replays instead.
+func precondition(r *http.Request, stream string, c *call) error {
 	v := r.Header.Get("If-Match")
 	if v == "" {
 		return nil
@@ -159,22 +155,7 @@ func (s *server) precondition(ctx context.Context, r *http.Request, stream, comm
 	if err != nil || perr != nil || !strings.HasPrefix(v, `"`) {
 		return &httpx.Error{Kind: httpx.KindInvalid, Code: CodeBadIfMatch, Detail: `If-Match must be a quoted stream revision, such as "3"`}
 	}
-	recs, err := s.store.ReadStream(ctx, stream, eventstore.ReadStreamOptions{})
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		return &httpx.Error{Kind: httpx.KindPrecondition, Code: CodePrecondition, Detail: fmt.Sprintf("%s has no events; If-Match %q cannot hold", stream, v)}
-	}
-	if err != nil {
-		return err
-	}
-	for _, rec := range recs {
-		if rec.Metadata.CommandID == commandID {
-			return nil
-		}
-	}
-	if got := recs[len(recs)-1].StreamRevision; got != want {
-		return &httpx.Error{Kind: httpx.KindPrecondition, Code: CodePrecondition,
-			Detail: fmt.Sprintf("%s is at revision %d, not %d", stream, got, want), Extensions: map[string]any{"revision": got}}
-	}
+	c.meta.Precondition = &commands.Precondition{Stream: stream, Revision: want}
 	return nil
 }
 
