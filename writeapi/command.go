@@ -159,12 +159,12 @@ func precondition(r *http.Request, stream string, c *call) error {
 	return nil
 }
 
-// fail renders an error: the decoder's 413/415 itself, the rest through
-// httpx.
+// fail renders an error through httpx's one renderer, so every refusal,
+// the decoder's 413 and 415 too, carries its error ID and code in the
+// request's log line.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if se, ok := errors.AsType[*statusError](err); ok {
-		writeProblem(w, r, se)
-		return
+		err = se.problem(w)
 	}
 	s.api.Renderer().Error(w, r, err)
 }

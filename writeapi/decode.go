@@ -30,8 +30,8 @@ const (
 	CodeEmptyBody        = "request.empty_body"
 )
 
-// statusError is a refusal whose status httpx has no kind for (413, 415):
-// it is rendered by writeProblem with the same problem shape.
+// statusError is a refusal of the body itself (413, 415), rendered through
+// httpx as KindTooLarge or KindUnsupportedMedia.
 type statusError struct {
 	status int
 	code   string
@@ -141,20 +141,13 @@ func jsonKind(goKind string) string {
 	return "another type"
 }
 
-// writeProblem renders a refusal httpx has no kind for with httpx's problem
-// shape and the request's ID as error_id.
-func writeProblem(w http.ResponseWriter, r *http.Request, e *statusError) {
-	id := httpx.RequestID(r.Context())
-	body, _ := json.Marshal(httpx.Problem{
-		Type: httpx.ProblemType(e.code), Title: http.StatusText(e.status), Status: e.status,
-		Code: e.code, Detail: e.detail, ErrorID: id,
-	})
-	h := w.Header()
-	h.Set("Content-Type", httpx.ContentType)
-	h.Set("Cache-Control", "no-store")
+// problem turns a decoder refusal into httpx's error; a 413 also closes the
+// connection, as the rest of the body is not read.
+func (e *statusError) problem(w http.ResponseWriter) *httpx.Error {
+	kind := httpx.KindUnsupportedMedia
 	if e.status == http.StatusRequestEntityTooLarge {
-		h.Set("Connection", "close") // the rest of the body is not read
+		kind = httpx.KindTooLarge
+		w.Header().Set("Connection", "close")
 	}
-	w.WriteHeader(e.status)
-	_, _ = w.Write(append(body, '\n'))
+	return &httpx.Error{Kind: kind, Code: e.code, Detail: e.detail}
 }

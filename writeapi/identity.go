@@ -305,7 +305,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request, deps usercmd
 func (s *server) anonymous(fn func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxAuthBody {
-			writeProblem(w, r, &statusError{http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body may hold at most %d bytes", maxAuthBody)})
+			s.fail(w, r, &statusError{http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the body may hold at most %d bytes", maxAuthBody)})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxAuthBody)

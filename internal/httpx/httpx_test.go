@@ -105,7 +105,7 @@ func TestKindStatusTable(t *testing.T) {
 	want := map[Kind]int{
 		KindInvalid: 400, KindUnprocessable: 422, KindUnauthenticated: 401, KindForbidden: 403,
 		KindNotFound: 404, KindMethodNotAllowed: 405, KindConflict: 409, KindPrecondition: 412,
-		KindRateLimited: 429, KindUnavailable: 503, KindInternal: 500, Kind("made_up"): 500,
+		KindRateLimited: 429, KindTooLarge: 413, KindUnsupportedMedia: 415, KindUnavailable: 503, KindInternal: 500, Kind("made_up"): 500,
 	}
 	for kind, status := range want {
 		if got := kind.Status(); got != status {

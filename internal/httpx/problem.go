@@ -22,6 +22,8 @@ const (
 	KindMethodNotAllowed Kind = "method_not_allowed"
 	KindConflict         Kind = "conflict"
 	KindPrecondition     Kind = "precondition_failed"
+	KindTooLarge         Kind = "too_large"              // a body over its limit: 413
+	KindUnsupportedMedia Kind = "unsupported_media_type" // a content type not taken: 415
 	KindRateLimited      Kind = "rate_limited"
 	KindUnavailable      Kind = "unavailable"
 	KindInternal         Kind = "internal"
@@ -47,6 +49,10 @@ func (k Kind) Status() int {
 		return http.StatusConflict
 	case KindPrecondition:
 		return http.StatusPreconditionFailed
+	case KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case KindUnsupportedMedia:
+		return http.StatusUnsupportedMediaType
 	case KindRateLimited:
 		return http.StatusTooManyRequests
 	case KindUnavailable:
