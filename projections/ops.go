@@ -17,6 +17,7 @@ import (
 func (w *worker) exclusive(fn func() error) error {
 	w.mu.Lock()
 	w.holds++
+	w.gen++
 	if w.cancel != nil {
 		w.cancel()
 	}
@@ -26,9 +27,93 @@ func (w *worker) exclusive(fn func() error) error {
 	w.exec.Unlock()
 	w.mu.Lock()
 	w.holds--
+	w.gen++
 	w.mu.Unlock()
 	w.wake()
 	return err
+}
+
+// watch applies, every Poll until ctx ends, what another process (the
+// operator's CLI, another runner) did to this runner's projectors in the
+// database: a paused flag set or cleared pauses or resumes the projector
+// here, and a checkpoint moved back (a reset) restarts its feed from there
+// even when no new event would reveal it.
+func (r *Runner) watch(ctx context.Context) {
+	tick := time.NewTicker(r.opts.Poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if err := r.poll(ctx); err != nil && ctx.Err() == nil {
+			r.log.Warn("projections: reading the stored flags failed", "err", err)
+		}
+	}
+}
+
+// storedFlags reads the checkpoints table without placeholders, the same on every
+// dialect.
+const storedFlags = `SELECT name, position, paused FROM souq_projection_checkpoints`
+
+func (r *Runner) poll(ctx context.Context) error {
+	type seen struct {
+		gen uint64
+		pos eventstore.Position
+	}
+	// What each worker was before the read: a local operation after it
+	// (gen moved) wins over the stored flag, and only a checkpoint below
+	// the position this runner had already stored counts as moved back.
+	before := make(map[string]seen, len(r.workers))
+	for name, w := range r.workers {
+		w.mu.Lock()
+		before[name] = seen{w.gen, w.pos}
+		w.mu.Unlock()
+	}
+	rows, err := r.db.QueryContext(ctx, storedFlags)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var pos, paused int64
+		if err := rows.Scan(&name, &pos, &paused); err != nil {
+			return err
+		}
+		w, ok := r.workers[name]
+		if !ok {
+			continue
+		}
+		b := before[name]
+		w.mu.Lock()
+		if w.gen != b.gen || w.rebuilding {
+			w.mu.Unlock()
+			continue
+		}
+		changed := w.paused != (paused != 0)
+		moved := eventstore.Position(pos) < b.pos
+		if changed {
+			w.paused = paused != 0
+			r.log.Info("projections: paused flag changed in the database", "projector", name, "paused", w.paused)
+		}
+		if moved {
+			r.log.Info("projections: checkpoint moved back in the database", "projector", name, "from", b.pos, "to", pos)
+			w.pos = eventstore.Position(pos)
+		}
+		if (changed && w.paused || moved) && w.cancel != nil {
+			w.cancel() // the loop sees the flag, or follows from the stored checkpoint
+		}
+		w.mu.Unlock()
+		if moved {
+			w.advanced.Notify()
+		}
+		if changed {
+			w.wake()
+		}
+	}
+	return rows.Err()
 }
 
 // Pause stops a projector, durably (a restarted runner keeps it paused). It

@@ -30,6 +30,29 @@ var (
 	errMoved = errors.New("projections: checkpoint moved by someone else")
 )
 
+// Transient marks err as a failure that passes by itself (a sink or broker
+// that is down, a connection refused): the runner retries such a batch with
+// capped backoff for as long as it takes, showing the projector as failing,
+// and never parks its events for it. Transient(nil) is nil.
+func Transient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return transientError{err}
+}
+
+// IsTransient reports whether err, or an error it wraps, was marked by
+// Transient.
+func IsTransient(err error) bool {
+	var t transientError
+	return errors.As(err, &t)
+}
+
+type transientError struct{ err error }
+
+func (e transientError) Error() string { return e.err.Error() }
+func (e transientError) Unwrap() error { return e.err }
+
 // Options configure a Runner. DB, Dialect and Store are required.
 type Options struct {
 	// DB holds checkpoints, parked events and the SQL projectors' tables.
@@ -50,8 +73,12 @@ type Options struct {
 	Poll time.Duration
 	// Registerer, when set, receives the runner's Prometheus collector.
 	Registerer prometheus.Registerer
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Label is the runner's metrics' "runner" label (default "projections"),
+	// so that several runners of one process (read models, outbox, process
+	// managers) can register on one registry.
+	Label  string
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 func (o Options) withDefaults() Options {
@@ -72,6 +99,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.Label == "" {
+		o.Label = "projections"
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -149,7 +179,7 @@ func New(ctx context.Context, opts Options, projectors ...Projector) (*Runner, e
 		}
 	}
 	if opts.Registerer != nil {
-		if err := opts.Registerer.Register(collector{r}); err != nil {
+		if err := opts.Registerer.Register(newCollector(r)); err != nil {
 			return nil, fmt.Errorf("projections: register metrics: %w", err)
 		}
 	}
@@ -160,10 +190,14 @@ func New(ctx context.Context, opts Options, projectors ...Projector) (*Runner, e
 func (r *Runner) Names() []string { return append([]string(nil), r.names...) }
 
 // Run feeds every projector until ctx ends, and returns ctx.Err(). A
-// projector that fails is retried and parks what keeps failing; it never
-// stops the others.
+// projector that fails is retried and parks what keeps failing (a
+// Transient failure is retried until it passes); it never stops the others.
+// Every Options.Poll it re-reads the stored paused flags and checkpoints, so
+// that an operator's pause, resume or reset from another process (souq
+// projections …) takes effect here without a restart.
 func (r *Runner) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	wg.Go(func() { r.watch(ctx) })
 	for _, name := range r.names {
 		w := r.workers[name]
 		wg.Go(func() { w.loop(ctx) })
@@ -217,6 +251,7 @@ type worker struct {
 
 	mu         sync.Mutex
 	paused     bool
+	gen        uint64             // bumped by every local operation, so watch never applies a flag read before it
 	holds      int                // operations waiting for or holding exec
 	cancel     context.CancelFunc // of the feed in progress
 	running    bool               // the loop runs
@@ -414,16 +449,15 @@ func (w *worker) bisect(ctx context.Context, t *target, events []eventstore.Reco
 	return nil
 }
 
-// attempt tries to commit a batch up to n times, with backoff between.
+// attempt tries to commit a batch up to n times, with backoff between. A
+// Transient failure does not count toward n: it is retried, with backoff
+// capped at MaxBackoff, until it passes or ctx ends, so a sink that is down
+// makes the projector fail (Status, Ready) but parks nothing.
 func (w *worker) attempt(ctx context.Context, t *target, events []eventstore.RecordedEvent, n int) error {
-	var err error
-	for i := range n {
-		if i > 0 {
-			if err := sleep(ctx, w.r.backoff(i-1)); err != nil {
-				return err
-			}
-		}
-		if err = w.commit(ctx, t, events); err == nil {
+	tries, waits := 0, 0
+	for {
+		err := w.commit(ctx, t, events)
+		if err == nil {
 			if !t.shadow {
 				w.ok()
 			}
@@ -435,10 +469,20 @@ func (w *worker) attempt(ctx context.Context, t *target, events []eventstore.Rec
 		if !t.shadow {
 			w.fail(err)
 		}
-		w.r.log.Warn("projection batch failed", "projector", w.name, "shadow", t.shadow,
-			"first", events[0].Position, "last", events[len(events)-1].Position, "attempt", i+1, "err", err)
+		transient := IsTransient(err)
+		if !transient {
+			tries++
+		}
+		w.r.log.Warn("projection batch failed", "projector", w.name, "shadow", t.shadow, "transient", transient,
+			"first", events[0].Position, "last", events[len(events)-1].Position, "attempt", tries+waits+1, "err", err)
+		if !transient && tries >= n {
+			return err
+		}
+		if err := sleep(ctx, w.r.backoff(waits)); err != nil {
+			return err
+		}
+		waits++
 	}
-	return err
 }
 
 // commit applies a batch once. For an SQL projector the checkpoint moves in

@@ -144,21 +144,32 @@ func (r *Runner) Ready(ctx context.Context, maxLag uint64) error {
 	return nil
 }
 
-// collector exports Status to Prometheus, read at scrape time.
-type collector struct{ r *Runner }
+// collector exports Status to Prometheus, read at scrape time. Its
+// descriptors carry the runner's Label, so that the collectors of several
+// runners fit in one registry.
+type collector struct {
+	r                                                 *Runner
+	position, lag, lagSec, rate, total, parked, state *prometheus.Desc
+}
 
-var (
-	descPosition = prometheus.NewDesc("souq_projection_position", "Global position of the last event the projector handled.", []string{"projector"}, nil)
-	descLag      = prometheus.NewDesc("souq_projection_lag_events", "Store head minus the projector's position.", []string{"projector"}, nil)
-	descLagSec   = prometheus.NewDesc("souq_projection_lag_seconds", "Age of the oldest event the projector has not handled.", []string{"projector"}, nil)
-	descRate     = prometheus.NewDesc("souq_projection_events_per_second", "Events handled per second over the last 10 s.", []string{"projector"}, nil)
-	descTotal    = prometheus.NewDesc("souq_projection_events_total", "Events handled by this process.", []string{"projector"}, nil)
-	descParked   = prometheus.NewDesc("souq_projection_parked_events", "Events parked after repeated failures.", []string{"projector"}, nil)
-	descState    = prometheus.NewDesc("souq_projection_state", "1 for the projector's current state.", []string{"projector", "state"}, nil)
-)
+func newCollector(r *Runner) collector {
+	l := prometheus.Labels{"runner": r.opts.Label}
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, append([]string{"projector"}, labels...), l)
+	}
+	return collector{r: r,
+		position: d("souq_projection_position", "Global position of the last event the projector handled."),
+		lag:      d("souq_projection_lag_events", "Store head minus the projector's position."),
+		lagSec:   d("souq_projection_lag_seconds", "Age of the oldest event the projector has not handled."),
+		rate:     d("souq_projection_events_per_second", "Events handled per second over the last 10 s."),
+		total:    d("souq_projection_events_total", "Events handled by this process."),
+		parked:   d("souq_projection_parked_events", "Events parked after repeated failures."),
+		state:    d("souq_projection_state", "1 for the projector's current state.", "state"),
+	}
+}
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPosition, descLag, descLagSec, descRate, descTotal, descParked, descState} {
+	for _, d := range []*prometheus.Desc{c.position, c.lag, c.lagSec, c.rate, c.total, c.parked, c.state} {
 		ch <- d
 	}
 }
@@ -168,29 +179,29 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	st, err := c.r.Status(ctx)
 	if err != nil {
-		ch <- prometheus.NewInvalidMetric(descPosition, err)
+		ch <- prometheus.NewInvalidMetric(c.position, err)
 		return
 	}
 	g := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
 	for _, s := range st {
-		g(descPosition, float64(s.Position), s.Name)
-		g(descLag, float64(s.LagEvents), s.Name)
-		g(descLagSec, s.LagSeconds, s.Name)
-		g(descRate, s.Rate, s.Name)
-		g(descParked, float64(s.Parked), s.Name)
+		g(c.position, float64(s.Position), s.Name)
+		g(c.lag, float64(s.LagEvents), s.Name)
+		g(c.lagSec, s.LagSeconds, s.Name)
+		g(c.rate, s.Rate, s.Name)
+		g(c.parked, float64(s.Parked), s.Name)
 		w := c.r.workers[s.Name]
 		w.mu.Lock()
 		total := w.total
 		w.mu.Unlock()
-		ch <- prometheus.MustNewConstMetric(descTotal, prometheus.CounterValue, float64(total), s.Name)
+		ch <- prometheus.MustNewConstMetric(c.total, prometheus.CounterValue, float64(total), s.Name)
 		for _, state := range []State{Running, Paused, Failing, Stopped} {
 			v := 0.0
 			if s.State == state {
 				v = 1
 			}
-			g(descState, v, s.Name, string(state))
+			g(c.state, v, s.Name, string(state))
 		}
 	}
 }
