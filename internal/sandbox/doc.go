@@ -17,6 +17,16 @@
 // memory: a process stopped during the delay leaves the payment unsettled,
 // and the checkout's reservation expiry then cancels the order.
 //
-// It may import commands and commands/payment, domain and the eventstore
-// port; nothing else of souq.
+// The sandbox carrier (carrier.go) is the embedded default's carrier: a
+// commands/shipment.Carrier whose Book stores a generated one-page label PDF
+// under labels/<vendor>/ and answers a tracking number derived from the
+// shipment ID ("SBX…"), and a process manager that, on each shipment.created
+// it booked, reports pre-transit, in transit, out for delivery and delivered
+// one Step apart by issuing shipment Track commands, as a carrier's webhook
+// would, with carrier event IDs "<tracking>:<status>" and scan times the
+// creation's plus i·Step, so a redelivery records nothing twice. Its
+// schedule is in memory, like the gateway's settlements.
+//
+// It may import commands, commands/payment and commands/shipment, domain,
+// the eventstore port and internal/blob; nothing else of souq.
 package sandbox

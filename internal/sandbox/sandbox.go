@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -164,26 +165,42 @@ func (g *Gateway) settle(req paycmd.StartRequest, ref string) {
 // run out. "Not initiated" is retried: Start answers before the payment is
 // recorded.
 func (g *Gateway) retry(ref string, step func(context.Context) error) error {
+	return retry(g.ctx, g.opts.Attempts, func(ctx context.Context) error {
+		if g.isVoided(ref) {
+			return errVoided
+		}
+		return step(ctx)
+	}, func(err error) bool { return errors.Is(err, errVoided) || refusal(err, payment.CodeNotInitiated) })
+}
+
+var errVoided = errors.New("cancelled before settling")
+
+// refusal reports whether err is a domain refusal, to be retried only when
+// its code is one of retried. Internal failures, concurrency conflicts and
+// errors that are not the domain's (a store hiccup) are not refusals.
+func refusal(err error, retried ...string) bool {
+	var de *domain.Error
+	return errors.As(err, &de) && de.Kind != domain.Internal && de.Code != commands.CodeConcurrencyConflict && !slices.Contains(retried, de.Code)
+}
+
+// retry runs step until it succeeds, fails for good (final says so) or
+// attempts run out, backing off from 10ms doubling to 1s.
+func retry(ctx context.Context, attempts int, step func(context.Context) error, final func(error) bool) error {
 	wait := 10 * time.Millisecond
 	var err error
-	for range g.opts.Attempts {
-		if g.isVoided(ref) {
-			return errors.New("cancelled before settling")
-		}
-		err = step(g.ctx)
-		if err == nil {
+	for range attempts {
+		if err = step(ctx); err == nil {
 			return nil
 		}
-		var de *domain.Error
-		if errors.As(err, &de) && de.Kind != domain.Internal && de.Code != payment.CodeNotInitiated && de.Code != commands.CodeConcurrencyConflict {
+		if final(err) {
 			return err
 		}
-		if e := sleep(g.ctx, wait); e != nil {
+		if e := sleep(ctx, wait); e != nil {
 			return e
 		}
 		wait = min(2*wait, time.Second)
 	}
-	return fmt.Errorf("gave up after %d attempts: %w", g.opts.Attempts, err)
+	return fmt.Errorf("gave up after %d attempts: %w", attempts, err)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

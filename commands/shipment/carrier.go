@@ -1,0 +1,60 @@
+package shipment
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/domain"
+	"github.com/souq-market/souq/domain/shipment"
+)
+
+// Carrier books parcels with a carrier: it buys the label and answers the
+// tracking number and the blob key where it stored the label PDF. Book is
+// keyed by the shipment ID: asked again for the same shipment it answers
+// the same booking, so a retried Book records nothing twice.
+type Carrier interface {
+	Book(ctx context.Context, req BookRequest) (Booking, error)
+}
+
+// BookRequest is a parcel to book: the shipment, whose sub-order it
+// carries, with which carrier, and cash to collect on delivery (zero:
+// prepaid).
+type BookRequest struct {
+	ShipmentID domain.ShipmentID
+	OrderID    domain.OrderID
+	SubOrderID domain.SubOrderID
+	VendorID   domain.VendorID
+	Carrier    shipment.Carrier
+	COD        domain.Money
+}
+
+// Booking is the carrier's answer.
+type Booking struct {
+	TrackingNumber string
+	// LabelKey is the label PDF's blob key, under labels/<vendor>/.
+	LabelKey string
+}
+
+// Book books the parcel with the carrier, then records the shipment with
+// the tracking number and label it got. The command's TrackingNumber and
+// LabelKey are ignored: they are the carrier's to give.
+type Book struct {
+	Deps
+	Carrier Carrier
+}
+
+// Handle runs the command.
+func (h Book) Handle(ctx context.Context, cmd For[shipment.Create], meta commands.Meta) (commands.Result, error) {
+	if h.Carrier == nil {
+		return commands.Result{}, domain.Errorf(domain.Unavailable, "shipment.no_carrier", "no carrier books labels here")
+	}
+	c := cmd.Cmd
+	b, err := h.Carrier.Book(ctx, BookRequest{ShipmentID: cmd.ShipmentID, OrderID: c.OrderID, SubOrderID: c.SubOrderID,
+		VendorID: c.VendorID, Carrier: c.Carrier, COD: c.CODAmount})
+	if err != nil {
+		return commands.Result{}, fmt.Errorf("book shipment %s with %s: %w", cmd.ShipmentID, c.Carrier, err)
+	}
+	c.TrackingNumber, c.LabelKey = b.TrackingNumber, b.LabelKey
+	return Create{Deps: h.Deps}.Handle(ctx, For[shipment.Create]{ShipmentID: cmd.ShipmentID, Cmd: c}, meta)
+}
