@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/mail"
 	"net/url"
 	"regexp"
 	"slices"
@@ -96,6 +97,10 @@ type Config struct {
 	// Blobs (blobs.go): an S3/MinIO bucket when S3Endpoint is set, else
 	// files in the data dir.
 	S3Endpoint, S3Bucket, S3AccessKey, S3SecretKey, S3Region string
+	// Customer notifications (notify.go): email over SMTP, SMS and WhatsApp
+	// over their providers' HTTP APIs, each off when its URL is empty; the
+	// log notifier always.
+	SMTPURL, SMSURL, SMSKey, WhatsAppURL, WhatsAppKey string
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -163,6 +168,11 @@ func settings(terminal bool) []setting {
 		{"s3-access-key", "SOUQ_S3_ACCESS_KEY", "", "S3 access key of the blob bucket", setS3AccessKey},
 		{"s3-secret-key", "SOUQ_S3_SECRET_KEY", "", "S3 secret key of the blob bucket", secretSetter(func(c *Config) *string { return &c.S3SecretKey })},
 		{"s3-region", "SOUQ_S3_REGION", "us-east-1", "S3 region of the blob bucket", textSetter(func(c *Config) *string { return &c.S3Region })},
+		{"smtp-url", "SOUQ_SMTP_URL", "", "SMTP server of customer emails (smtp://user:password@host:587?from=orders@souq.example, smtps:// for TLS on connect); empty: no email", setSMTPURL},
+		{"sms-url", "SOUQ_SMS_URL", "", "Twilio-style messages endpoint of customer SMS, sender in the query (https://api.twilio.com/2010-04-01/Accounts/AC…/Messages.json?From=%2B971…); empty: no SMS", providerURLSetter(func(c *Config) *string { return &c.SMSURL })},
+		{"sms-key", "SOUQ_SMS_KEY", "", "credentials of the SMS provider (SID:token, HTTP basic auth)", secretSetter(func(c *Config) *string { return &c.SMSKey })},
+		{"whatsapp-url", "SOUQ_WHATSAPP_URL", "", "WhatsApp Cloud API messages endpoint (https://graph.facebook.com/v21.0/<phone number ID>/messages); empty: no WhatsApp", providerURLSetter(func(c *Config) *string { return &c.WhatsAppURL })},
+		{"whatsapp-key", "SOUQ_WHATSAPP_KEY", "", "access token of the WhatsApp Cloud API (bearer)", secretSetter(func(c *Config) *string { return &c.WhatsAppKey })},
 	}
 }
 
@@ -290,6 +300,7 @@ func crossProblems(c Config) []Problem {
 	}
 	out = append(out, viewProblems(c)...)
 	out = append(out, blobProblems(c)...)
+	out = append(out, notifyProblems(c)...)
 	if c.WriteAddr != "" && c.WriteAddr == c.ReadAddr && !strings.HasSuffix(c.WriteAddr, ":0") {
 		out = append(out, Problem{Source: "SOUQ_READ_ADDR", Value: c.ReadAddr, Reason: "the write and read APIs cannot listen on the same address"})
 	}
@@ -503,4 +514,54 @@ func quote(s string) string {
 		s = s[:80] + "…"
 	}
 	return strconv.Quote(strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+func setSMTPURL(c *Config, v string) string {
+	c.SMTPURL = v
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+		return "not an SMTP URL, want one like smtp://user:password@host:587?from=orders@souq.example"
+	}
+	if _, err := mail.ParseAddress(u.Query().Get("from")); err != nil {
+		return "needs ?from=<sender address>"
+	}
+	return ""
+}
+
+// providerURLSetter takes an optional https URL of a messaging provider
+// (http only on a loopback host: the key travels with every request).
+func providerURLSetter(field func(*Config) *string) func(*Config, string) string {
+	return func(c *Config, v string) string {
+		*field(c) = v
+		if v == "" {
+			return ""
+		}
+		u, err := url.Parse(v)
+		switch {
+		case err != nil || u.Host == "":
+			return "not a URL, want one like https://provider.example/messages"
+		case u.Scheme == "https", u.Scheme == "http" && isLoopback(u.Hostname()):
+			return ""
+		}
+		return "must be https (http only on a loopback host): the key travels with every message"
+	}
+}
+
+// notifyProblems: a provider URL and its key come together.
+func notifyProblems(c Config) []Problem {
+	var out []Problem
+	pair := func(urlEnv, u, keyEnv, key string) {
+		switch {
+		case u != "" && key == "":
+			out = append(out, Problem{Source: keyEnv, Reason: "required when " + urlEnv + " is set", Unset: true})
+		case u == "" && key != "":
+			out = append(out, Problem{Source: urlEnv, Reason: "required when " + keyEnv + " is set", Unset: true})
+		}
+	}
+	pair("SOUQ_SMS_URL", c.SMSURL, "SOUQ_SMS_KEY", c.SMSKey)
+	pair("SOUQ_WHATSAPP_URL", c.WhatsAppURL, "SOUQ_WHATSAPP_KEY", c.WhatsAppKey)
+	return out
 }
