@@ -5,9 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +49,22 @@ func Transient(err error) error {
 func IsTransient(err error) bool {
 	var t transientError
 	return errors.As(err, &t)
+}
+
+// TransientNet is Transient(err) when err is a network failure — a
+// connection refused, reset, closed mid-reply or timed out, as a Redis or
+// HTTP sink that is away returns — and err unchanged otherwise, so that a
+// sink's refusal of the data itself still ends in parking.
+func TransientNet(err error) error {
+	var ne net.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ne), errors.Is(err, net.ErrClosed), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return Transient(err)
+	}
+	return err
 }
 
 type transientError struct{ err error }

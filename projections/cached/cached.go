@@ -59,11 +59,13 @@ func (p *Projector) Lost(ctx context.Context) (bool, error) {
 	return !ok, nil
 }
 
-// Handle applies a batch, one cache write per event.
+// Handle applies a batch, one cache write per event. A cache that cannot
+// be reached fails it as projections.Transient: the runner waits Redis out
+// instead of parking the events.
 func (p *Projector) Handle(ctx context.Context, events []eventstore.RecordedEvent) error {
 	for _, ev := range events {
 		if err := p.apply(ctx, ev); err != nil {
-			return fmt.Errorf("cache projector: %s at %d: %w", ev.Type, ev.Position, err)
+			return projections.TransientNet(fmt.Errorf("cache projector: %s at %d: %w", ev.Type, ev.Position, err))
 		}
 	}
 	return nil

@@ -111,7 +111,7 @@ func (p *Projector) Handle(ctx context.Context, events []eventstore.RecordedEven
 		msgs = append(msgs, with(msg, live.OrderChannel(id)))
 		subs, err := p.orderVendors(ctx, id)
 		if err != nil {
-			return fmt.Errorf("live projector: vendors of order %s: %w", id, err)
+			return projections.TransientNet(fmt.Errorf("live projector: vendors of order %s: %w", id, err))
 		}
 		seen := map[string]bool{}
 		for sub, vendor := range subs {
@@ -124,8 +124,10 @@ func (p *Projector) Handle(ctx context.Context, events []eventstore.RecordedEven
 	if len(msgs) == 0 {
 		return nil
 	}
+	// A fan-out (Redis) that cannot be reached is waited out by the runner
+	// (projections.Transient), not parked.
 	if err := p.o.Fanout.Publish(ctx, msgs...); err != nil {
-		return fmt.Errorf("live projector: %w", err)
+		return projections.TransientNet(fmt.Errorf("live projector: %w", err))
 	}
 	return nil
 }

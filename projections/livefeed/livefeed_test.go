@@ -3,12 +3,15 @@ package livefeed_test
 import (
 	"context"
 	"encoding/json"
+	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/internal/live"
+	"github.com/souq-market/souq/projections"
 	"github.com/souq-market/souq/projections/livefeed"
 	"github.com/souq-market/souq/projections/viewtest"
 )
@@ -109,4 +112,53 @@ func types(t *testing.T, s *live.Subscription, n int) string {
 		}
 	}
 	return out
+}
+
+// down is a fan-out whose Redis cannot be reached (a real refused dial),
+// until up.
+type down struct {
+	live.Fanout
+	err error
+	up  atomic.Bool
+}
+
+func (d *down) Publish(ctx context.Context, msgs ...live.Message) error {
+	if !d.up.Load() {
+		return d.err
+	}
+	return d.Fanout.Publish(ctx, msgs...)
+}
+
+// TestFanoutDownIsTransient: a fan-out that cannot be reached fails the
+// batch as projections.Transient (so the runner waits it out instead of
+// parking), and the batch goes through once it is back.
+func TestFanoutDownIsTransient(t *testing.T) {
+	ctx := context.Background()
+	reg := viewtest.Registry(order.Events())
+	h := viewtest.NewHistory(t, reg)
+	at := h.At()
+	z, _ := domain.New(0, domain.AED)
+	h.Add("order-o-1", order.Paid{PaymentID: "pay-1", Amount: z, At: at})
+	evs, err := h.Store.ReadAll(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, dialErr := net.Dial("tcp", "127.0.0.1:1")
+	if dialErr == nil {
+		t.Skip("something listens on port 1")
+	}
+	fan := live.NewMemory(live.Options{}, nil)
+	t.Cleanup(func() { _ = fan.Close() })
+	d := &down{Fanout: fan, err: dialErr}
+	p, err := livefeed.New(livefeed.Options{Registry: reg, Fanout: d, Store: h.Store, Now: func() time.Time { return at }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Handle(ctx, evs); !projections.IsTransient(err) {
+		t.Fatalf("fan-out down: %v, want a transient error", err)
+	}
+	d.up.Store(true)
+	if err := p.Handle(ctx, evs); err != nil {
+		t.Fatalf("fan-out back: %v", err)
+	}
 }

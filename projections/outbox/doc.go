@@ -6,11 +6,12 @@
 //
 // Delivery is at least once and nothing is lost: the runner saves the
 // checkpoint only after Handle returned, and Handle returns only once the
-// broker acknowledged the whole batch (or ctx ended). A broker outage is
-// waited out with backoff inside Handle, never handed to the runner,
-// whose retries would end in parking the batch's events: unpublished. Only
-// an event that cannot be mapped (ErrUndecodable) is returned, so the
-// runner parks that one event and an operator can replay it.
+// broker acknowledged the whole batch (or ctx ended). A broker outage or a
+// store read that failed is returned as projections.Transient, which the
+// runner retries with backoff until it passes and never parks (the outbox
+// shows as failing meanwhile). Only an event that cannot be mapped
+// (ErrUndecodable) is returned plainly, so the runner parks that one event
+// and an operator can replay it.
 //
 // It may import domain, integration, the eventstore port and projections;
 // never a Kafka client (the Publisher port is implemented in internal/kafka),

@@ -181,10 +181,10 @@ func startOutboxWith(t testing.TB, db viewtest.DB, st eventstore.Store, brokers 
 		sink = wrap(pub)
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	p := outbox.New(outbox.NewMapper(registry(), st), sink, outbox.Options{Backoff: 20 * time.Millisecond, MaxBackoff: 300 * time.Millisecond, Logger: quiet})
+	p := outbox.New(outbox.NewMapper(registry(), st), sink, outbox.Options{Logger: quiet})
 	r, err := projections.New(context.Background(), projections.Options{
 		DB: db.W, Dialect: db.Dialect, Store: st, BatchSize: batch, Logger: quiet,
-		Backoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+		Backoff: 20 * time.Millisecond, MaxBackoff: 300 * time.Millisecond,
 	}, p)
 	if err != nil {
 		t.Fatal(err)

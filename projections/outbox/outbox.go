@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/integration"
+	"github.com/souq-market/souq/projections"
 )
 
 // Name is the Kafka outbox's checkpoint key.
@@ -24,11 +24,8 @@ type Publisher interface {
 // Options tune a Projector; the zero value is usable.
 type Options struct {
 	// Name overrides the checkpoint key (default Name), for a second outbox.
-	Name string
-	// Backoff is the first wait after a failed publish, doubled up to
-	// MaxBackoff; defaults 100ms and 5s.
-	Backoff, MaxBackoff time.Duration
-	Logger              *slog.Logger
+	Name   string
+	Logger *slog.Logger
 }
 
 // Projector is the outbox: a projections.Idempotent that maps each batch and
@@ -44,12 +41,6 @@ func New(m *Mapper, pub Publisher, opts Options) *Projector {
 	if opts.Name == "" {
 		opts.Name = Name
 	}
-	if opts.Backoff <= 0 {
-		opts.Backoff = 100 * time.Millisecond
-	}
-	if opts.MaxBackoff <= 0 {
-		opts.MaxBackoff = 5 * time.Second
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
@@ -59,75 +50,32 @@ func New(m *Mapper, pub Publisher, opts Options) *Projector {
 func (p *Projector) Name() string { return p.opts.Name }
 
 // Handle maps the batch and publishes it. A failure to publish (broker
-// down, leader moving, timeouts) or to read the store is retried here with
-// backoff until it succeeds or ctx ends, so the runner never parks events
-// because the broker was away. An event that cannot be mapped is returned
-// as ErrUndecodable: the runner retries, bisects, and parks that one.
+// down, leader moving, timeouts) or to read the store is returned as
+// projections.Transient: the runner retries the batch with capped backoff
+// for as long as it takes, shows the outbox failing meanwhile, and never
+// parks events because the broker was away. An event that cannot be mapped
+// is returned as ErrUndecodable, not transient: the runner retries,
+// bisects, and parks that one.
 func (p *Projector) Handle(ctx context.Context, events []eventstore.RecordedEvent) error {
-	out, err := p.mapAll(ctx, events)
-	if err != nil {
-		return err
+	out := make([]integration.Event, 0, len(events))
+	for _, ev := range events {
+		e, ok, err := p.m.Map(ctx, ev)
+		switch {
+		case errors.Is(err, ErrUndecodable):
+			return err
+		case err != nil:
+			return projections.Transient(fmt.Errorf("outbox %s: map event %d: %w", p.opts.Name, ev.Position, err))
+		case ok:
+			out = append(out, e)
+		}
 	}
 	if len(out) == 0 {
 		return nil
 	}
-	return p.retry(ctx, "publish", func() error { return p.pub.Publish(ctx, out) })
-}
-
-func (p *Projector) mapAll(ctx context.Context, events []eventstore.RecordedEvent) ([]integration.Event, error) {
-	out := make([]integration.Event, 0, len(events))
-	for _, ev := range events {
-		var e integration.Event
-		var ok bool
-		err := p.retry(ctx, "map", func() error {
-			var err error
-			e, ok, err = p.m.Map(ctx, ev)
-			if errors.Is(err, ErrUndecodable) {
-				return stop{err}
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			out = append(out, e)
-		}
+	if err := p.pub.Publish(ctx, out); err != nil {
+		return projections.Transient(fmt.Errorf("outbox %s: publish %d events: %w", p.opts.Name, len(out), err))
 	}
-	return out, nil
-}
-
-// stop ends retry at once with its error.
-type stop struct{ error }
-
-// retry runs fn until it succeeds, returns a stop, or ctx ends.
-func (p *Projector) retry(ctx context.Context, what string, fn func() error) error {
-	wait := p.opts.Backoff
-	for attempt := 1; ; attempt++ {
-		err := fn()
-		if err == nil {
-			if attempt > 1 {
-				p.opts.Logger.Info("outbox recovered", "projector", p.opts.Name, "step", what, "attempts", attempt)
-			}
-			return nil
-		}
-		if s, ok := err.(stop); ok {
-			return s.error
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		p.opts.Logger.Warn("outbox step failed; retrying", "projector", p.opts.Name, "step", what,
-			"attempt", attempt, "wait", wait, "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		wait = min(wait*2, p.opts.MaxBackoff)
-	}
+	return nil
 }
 
 // Reset does nothing: what Kafka has it keeps. A reset outbox publishes
