@@ -45,13 +45,16 @@ const loadRate = 200
 // against the baseline: the same carts through ordercmd.Checkout.Handle in
 // process, on the same kind of store with the same catalog, in the same run.
 //
-// Two shapes per store and path:
+// Two shapes per store, each running both paths on one store, the
+// baseline first, so every ratio pairs runs seconds apart on the shared
+// machine:
 //   - closed: 16 clients back to back, b.N checkouts; the throughput ceiling.
 //   - open: b.N checkouts sent at loadRate per second on a fixed schedule,
 //     each latency taken from its scheduled send time, so a stalled server
 //     is charged for the requests it delayed (no coordinated omission).
 //
-// Each reports cmd/s and p50/p99 latency in ms.
+// Each reports cmd/s and p50/p99 latency in ms of both paths (inproc-,
+// http-) and the ratios http÷inproc (x-cmd/s, x-p50, x-p99).
 //
 //	go test -run '^$' -bench CheckoutLoad -benchtime 1000x -count 5 ./writeapi
 func BenchmarkCheckoutLoad(b *testing.B) {
@@ -71,23 +74,32 @@ func BenchmarkCheckoutLoad(b *testing.B) {
 	}
 	for _, s := range stores {
 		for _, shape := range []string{"closed", "open"} {
-			for _, path := range []string{"inprocess", "http"} {
-				b.Run(s.name+"/"+shape+"/"+path, func(b *testing.B) {
-					l := newLoad(b, s.open(b))
-					do := l.inProcess
-					if path == "http" {
-						do = l.overHTTP(b)
-					}
-					var lat []time.Duration
-					var elapsed time.Duration
+			b.Run(s.name+"/"+shape, func(b *testing.B) {
+				l := newLoad(b, s.open(b))
+				run := func(do func(context.Context) error) stats {
 					if shape == "closed" {
-						lat, elapsed = closedLoop(b, 16, do)
-					} else {
-						lat, elapsed = openLoop(b, loadRate, do)
+						return closedLoop(b, 16, do)
 					}
-					report(b, lat, elapsed)
-				})
-			}
+					return openLoop(b, loadRate, do)
+				}
+				http := l.overHTTP(b)
+				// Warm both paths up untimed: catalog loaded, pool and
+				// keep-alive connections open, so neither pays for them.
+				for _, do := range []func(context.Context) error{l.inProcess, http} {
+					warm(b, do)
+				}
+				base := run(l.inProcess)
+				got := run(http)
+				if b.Failed() {
+					return
+				}
+				b.ReportMetric(0, "ns/op") // the wall time of both paths: meaningless
+				base.report(b, "inproc-")
+				got.report(b, "http-")
+				b.ReportMetric(got.rate/base.rate, "x-cmd/s")
+				b.ReportMetric(got.p50/base.p50, "x-p50")
+				b.ReportMetric(got.p99/base.p99, "x-p99")
+			})
 		}
 	}
 }
@@ -170,13 +182,45 @@ func (l *load) overHTTP(b *testing.B) func(context.Context) error {
 	}
 }
 
+// warm runs 64 calls over 16 clients.
+func warm(b *testing.B, do func(context.Context) error) {
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 4 {
+				if err := do(context.Background()); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// stats are a run's throughput and latency percentiles (ms).
+type stats struct{ rate, p50, p99 float64 }
+
+func measure(lat []time.Duration, elapsed time.Duration) stats {
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / float64(time.Millisecond)
+	}
+	return stats{rate: float64(len(lat)) / elapsed.Seconds(), p50: pct(0.50), p99: pct(0.99)}
+}
+
+func (s stats) report(b *testing.B, prefix string) {
+	b.ReportMetric(s.rate, prefix+"cmd/s")
+	b.ReportMetric(s.p50, prefix+"p50-ms")
+	b.ReportMetric(s.p99, prefix+"p99-ms")
+}
+
 // closedLoop runs b.N calls over the given number of clients, each sending
 // its next as soon as its last is answered.
-func closedLoop(b *testing.B, clients int, do func(context.Context) error) ([]time.Duration, time.Duration) {
+func closedLoop(b *testing.B, clients int, do func(context.Context) error) stats {
 	lat := make([]time.Duration, b.N)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	b.ResetTimer()
 	start := time.Now()
 	for range clients {
 		wg.Go(func() {
@@ -195,18 +239,15 @@ func closedLoop(b *testing.B, clients int, do func(context.Context) error) ([]ti
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	return lat, elapsed
+	return measure(lat, time.Since(start))
 }
 
 // openLoop sends b.N calls at rate per second on a fixed schedule, each
 // from its own goroutine, and times each from when it was due.
-func openLoop(b *testing.B, rate int, do func(context.Context) error) ([]time.Duration, time.Duration) {
+func openLoop(b *testing.B, rate int, do func(context.Context) error) stats {
 	lat := make([]time.Duration, b.N)
 	interval := time.Second / time.Duration(rate)
 	var wg sync.WaitGroup
-	b.ResetTimer()
 	start := time.Now()
 	for i := range b.N {
 		due := start.Add(time.Duration(i) * interval)
@@ -220,22 +261,7 @@ func openLoop(b *testing.B, rate int, do func(context.Context) error) ([]time.Du
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	return lat, elapsed
-}
-
-func report(b *testing.B, lat []time.Duration, elapsed time.Duration) {
-	if b.Failed() || len(lat) == 0 {
-		return
-	}
-	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))]) / float64(time.Millisecond)
-	}
-	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "cmd/s")
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	return measure(lat, time.Since(start))
 }
 
 // openLoadPostgres opens a store in a schema of the benchmark's own,
