@@ -39,12 +39,20 @@ const (
 const usage = `souq: an event-sourced commerce engine
 
 Usage:
-  souq serve    [flags]   run every role in one process (write and read APIs)
+  souq serve    [--demo] [flags]
+                          run every role in one process (write and read APIs);
+                          --demo seeds a 200-product catalog into an empty store first
   souq write    [flags]   run the write API only
   souq read     [flags]   run the read API only
   souq project  [flags]   run the projectors only (health, readiness and metrics on -project-addr)
   souq projections list|rebuild|pause|resume|reset|parked|replay-parked [NAME] [flags]
                           operate the projectors (souq projections help)
+  souq audit    stream|actor|state|diff ARG [options] [flags]
+                          history, who did what, an aggregate as of a time or position (audit.go)
+  souq replay   --projector NAME --from POS [--to POS] [--into FILE] [flags]
+                          feed a window of the log to one view in a fresh SQLite file (replay.go)
+  souq seed     --products N [--seed S] [flags]
+                          generate a catalog and write it through the command handlers (seed.go)
   souq health   [url]     exit 0 when url answers 200 (default http://127.0.0.1:8080/healthz);
                           the container health check, as the runtime image has no shell
   souq version            print version, commit and Go version
@@ -66,6 +74,12 @@ func run(ctx context.Context, env environment) int {
 		return health(ctx, env, args)
 	case "projections":
 		return projectionsCLI(ctx, env, args)
+	case "audit":
+		return auditCLI(ctx, env, args)
+	case "replay":
+		return replayCLI(ctx, env, args)
+	case "seed":
+		return seedCLI(ctx, env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.stdout, versionLine())
 		return exitOK
@@ -84,6 +98,7 @@ func printHelp(w io.Writer, terminal bool) {
 }
 
 func runServer(ctx context.Context, env environment, role string, args []string) int {
+	args, demo := demoFlag(args) // serve --demo: seed a small catalog on first start (seed.go)
 	cfg, err := config.Load(config.Source{Args: args, Getenv: env.getenv, Terminal: env.terminal})
 	if err == config.ErrHelp {
 		printHelp(env.stdout, env.terminal)
@@ -94,6 +109,12 @@ func runServer(ctx context.Context, env environment, role string, args []string)
 		return exitUsage
 	}
 	logger := newLogger(env.stderr, cfg)
+	if demo && role == "serve" {
+		if err := seedDemo(ctx, cfg, logger); err != nil {
+			logger.Error("souq demo seeding failed", slog.String("error", err.Error()))
+			return exitFailure
+		}
+	}
 	roles := map[string][]string{"serve": {"write", "read", "project"}, "write": {"write"}, "read": {"read"}, "project": {"project"}}[role]
 	if err := serve(ctx, cfg, logger, roles); err != nil {
 		logger.Error("souq stopped with an error", slog.String("error", err.Error()))
