@@ -51,10 +51,6 @@ Usage:
                           history, who did what, an aggregate as of a time or position (audit.go)
   souq replay   --projector NAME --from POS [--to POS] [--into FILE] [flags]
                           feed a window of the log to one view in a fresh SQLite file (replay.go)
-  souq audit    stream|actor|state|diff ARG [options] [flags]
-                          history, who did what, an aggregate as of a time or position (audit.go)
-  souq replay   --projector NAME --from POS [--to POS] [--into FILE] [flags]
-                          feed a window of the log to one view in a fresh SQLite file (replay.go)
   souq seed     --products N [--seed S] [flags]
                           generate a catalog and write it through the command handlers (seed.go)
   souq health   [url]     exit 0 when url answers 200 (default http://127.0.0.1:8080/healthz);
@@ -78,10 +74,6 @@ func run(ctx context.Context, env environment) int {
 		return health(ctx, env, args)
 	case "projections":
 		return projectionsCLI(ctx, env, args)
-	case "audit":
-		return auditCLI(ctx, env, args)
-	case "replay":
-		return replayCLI(ctx, env, args)
 	case "audit":
 		return auditCLI(ctx, env, args)
 	case "replay":
