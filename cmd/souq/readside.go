@@ -67,6 +67,7 @@ type readSide struct {
 	scent   *scentSide      // scent match (scent.go)
 	cache   *cacheSide      // cache, stock counters, live fan-out (cache.go)
 	search  *searchSide     // product search (search.go)
+	notify  *notifySide     // customer notifications, their own runner (notify.go)
 }
 
 // openReadSide opens the read-model database the configuration names
@@ -107,6 +108,9 @@ func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 		rs.runner, err = projections.New(ctx, projections.Options{
 			DB: rs.w, Dialect: rs.dialect, Store: store, Registerer: rs.metrics, Logger: rs.log,
 		}, all...)
+	}
+	if err == nil {
+		rs.notify, err = openNotify(ctx, cfg, logger, rs, reg, store)
 	}
 	if err != nil {
 		_ = rs.Close()
@@ -186,12 +190,14 @@ func (rs *readSide) start() (stop func()) {
 		_ = rs.runner.Run(ctx)
 	}()
 	go rs.search.promoteWhenCaughtUp(ctx, rs.runner)
+	stopNotify := rs.notify.start()
 	rs.log.Info("projectors running", slog.Any("projectors", rs.runner.Names()))
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			cancel()
 			<-done
+			stopNotify()
 			rs.log.Info("projectors stopped")
 		})
 	}
