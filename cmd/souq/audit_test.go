@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/history"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/projections/vendors/market"
@@ -249,4 +251,38 @@ func TestReplayWindowIntoAFreshDatabase(t *testing.T) {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
 	}
+}
+
+// TestEveryStreamOfAMarketFolds folds every stream of a marketplace's
+// history (vendors, products, stock, orders, payments, shipments …) as of
+// the head: each is a known aggregate kind and takes all its events.
+func TestEveryStreamOfAMarketFolds(t *testing.T) {
+	env, all := auditFixture(t)
+	cfg, err := config.Load(config.Source{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	count := map[string]int{}
+	for _, e := range all {
+		count[e.StreamID]++
+	}
+	r := history.New(st, commands.NewRegistry())
+	kinds := map[string]bool{}
+	for stream, n := range count {
+		s, err := r.At(ctx, stream, history.Head)
+		if err != nil || s.Events != n || len(s.Fields) == 0 {
+			t.Fatalf("%s: %d events, %d fields, %v; want %d events", stream, s.Events, len(s.Fields), err, n)
+		}
+		kinds[s.Kind] = true
+	}
+	if len(kinds) < 4 {
+		t.Errorf("the history covers only the kinds %v", kinds)
+	}
+	t.Logf("%d streams of kinds %v", len(count), kinds)
 }

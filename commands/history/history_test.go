@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,5 +173,23 @@ func TestSnapshotHidesThePasswordHash(t *testing.T) {
 	}
 	if _, ok := f["Email"]; !ok {
 		t.Fatalf("fields %v lack Email", f)
+	}
+}
+
+func TestEveryKindResolvesFromItsStreamName(t *testing.T) {
+	st := memory.New(memory.Options{})
+	defer st.Close()
+	r := history.New(st, commands.NewRegistry())
+	claim := "user_email-" + strings.Repeat("ab", 32)
+	for stream, kind := range map[string]string{
+		"order-o-1": "order", "wallet-w-1": "wallet", "payment-p-1": "payment", "shipment-s-1": "shipment",
+		"product-p-1": "product", "vendor-v-1": "vendor", "return-r-1": "return", "review-r-1": "review",
+		"affiliate-a-1": "affiliate", "user-u-1": "user", "user_session-s-1": "session", claim: "email claim",
+		"inventory-sku-1@dxb-1": "inventory",
+	} {
+		s, err := r.At(context.Background(), stream, history.Head)
+		if err != nil || s.Kind != kind || s.Events != 0 || len(s.Fields) == 0 {
+			t.Errorf("%s: kind %q, %d events, fields %v, %v; want an empty %s", stream, s.Kind, s.Events, s.Fields, err, kind)
+		}
 	}
 }
