@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -13,19 +14,25 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/souq-market/souq/commands"
 	"github.com/souq-market/souq/commands/history"
 	"github.com/souq-market/souq/eventstore"
+
 	"github.com/souq-market/souq/internal/config"
+	"github.com/souq-market/souq/internal/testenv"
 	"github.com/souq-market/souq/projections/vendors/market"
 )
 
 // auditFixture is a data dir holding a marketplace's history, and that
 // history as read back from the store.
-func auditFixture(t *testing.T) (map[string]string, []eventstore.RecordedEvent) {
+func auditFixture(t *testing.T, more ...string) (map[string]string, []eventstore.RecordedEvent) {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{"SOUQ_DATA_DIR": dir, "SOUQ_LOG_FORMAT": "json"}
+	for i := 0; i+1 < len(more); i += 2 {
+		env[more[i]] = more[i+1]
+	}
 	cfg, err := config.Load(config.Source{Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -285,4 +292,49 @@ func TestEveryStreamOfAMarketFolds(t *testing.T) {
 		t.Errorf("the history covers only the kinds %v", kinds)
 	}
 	t.Logf("%d streams of kinds %v", len(count), kinds)
+}
+
+// TestAuditOnPostgres: the event store and the audit view in PostgreSQL
+// schemas of their own (dropped afterwards); the actor's events from the
+// view equal those in the store, and a replay reads the PostgreSQL log.
+func TestAuditOnPostgres(t *testing.T) {
+	url := testenv.URL(t, testenv.Postgres)
+	stamp := time.Now().UnixNano()
+	events, views := fmt.Sprintf("souq_audit_%d", stamp), fmt.Sprintf("souq_audit_views_%d", stamp)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Errorf("drop schemas: %v", err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+events+" CASCADE; DROP SCHEMA IF EXISTS "+views+" CASCADE"); err != nil {
+			t.Errorf("drop schemas: %v", err)
+		}
+	})
+	env, all := auditFixture(t, "SOUQ_EVENTSTORE", "postgres", "SOUQ_POSTGRES_URL", url, "SOUQ_POSTGRES_SCHEMA", events,
+		"SOUQ_VIEWS", "postgres", "SOUQ_VIEWS_SCHEMA", views)
+	var want []uint64
+	for _, e := range all {
+		if e.Metadata.Actor.UserID == "v-3" {
+			want = append(want, uint64(e.Position))
+		}
+	}
+	slices.Reverse(want) // the view answers newest first
+	if code, out, errs := runIn(t, []string{"projections", "rebuild", "audit"}, env); code != exitOK {
+		t.Fatalf("rebuild the audit view: %d\n%s\n%s", code, out, errs)
+	}
+	code, out, errs := runIn(t, []string{"audit", "actor", "v-3", "--since", "2000-01-01T00:00:00Z", "--format", "jsonl"}, env)
+	var got []uint64
+	for _, r := range jsonLines(t, out) {
+		got = append(got, r.Position)
+	}
+	if code != exitOK || len(want) == 0 || !slices.Equal(got, want) || strings.Contains(errs, "scan") {
+		t.Fatalf("actor from the PostgreSQL view: %d, %v, want %v\n%s", code, got, want, errs)
+	}
+	last := all[len(all)-1]
+	code, out, errs = runIn(t, []string{"replay", "--projector", "audit", "--from", "1"}, env)
+	if code != exitOK || !strings.Contains(out, fmt.Sprintf("audit: %d events (positions 1 to %d)", len(all), last.Position)) {
+		t.Fatalf("replay from PostgreSQL: %d\n%s\n%s", code, out, errs)
+	}
 }
