@@ -15,10 +15,10 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
 	"github.com/souq-market/souq/commands"
 	"github.com/souq-market/souq/commands/history"
 	"github.com/souq-market/souq/eventstore"
-
 	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/internal/testenv"
 	"github.com/souq-market/souq/projections/vendors/market"
