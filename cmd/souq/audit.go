@@ -292,6 +292,7 @@ func auditActor(ctx context.Context, env environment, cfg config.Config, logger 
 		db, rebind, err := openAuditView(ctx, cfg)
 		if err == nil {
 			defer func() { _ = db.Close() }()
+			warnIfBehind(ctx, logger, db, store)
 			if err := actorFromView(ctx, w, auditq.New(db, rebind), actor, since, until); err != nil {
 				return err
 			}
@@ -332,6 +333,25 @@ func openAuditView(ctx context.Context, cfg config.Config) (*sql.DB, func(string
 		return nil, nil, err
 	}
 	return r, d.Rebind, nil
+}
+
+// warnIfBehind logs how far the audit view trails the store: it holds one
+// row per event, so its highest position is how far it has come, and the
+// events after it are missing from its answer.
+func warnIfBehind(ctx context.Context, logger *slog.Logger, db *sql.DB, store eventstore.Store) {
+	var at sql.NullInt64
+	head, err := store.Head(ctx)
+	if err == nil {
+		err = db.QueryRowContext(ctx, "SELECT MAX(position) FROM "+auditq.Table).Scan(&at)
+	}
+	if err != nil {
+		logger.Warn("audit view: cannot tell how far it has come", slog.String("error", err.Error()))
+		return
+	}
+	if uint64(at.Int64) < uint64(head) {
+		logger.Warn("the audit view trails the store: events after its position are not in this answer (souq projections list; --scan reads the store)",
+			slog.Int64("view_position", at.Int64), slog.Uint64("head", uint64(head)))
+	}
 }
 
 func actorFromView(ctx context.Context, w *rowWriter, rd *auditq.Reader, actor string, since, until time.Time) error {

@@ -152,6 +152,28 @@ func TestAuditActorFromTheViewAndFromAScan(t *testing.T) {
 	if code != exitOK || !slices.Equal(positions(out), want) || strings.Contains(errs, "scan") {
 		t.Fatalf("view: %d, %v, want %v\n%s", code, positions(out), want, errs)
 	}
+	if strings.Contains(errs, "trails") {
+		t.Errorf("a rebuilt view reported behind: %s", errs)
+	}
+	// An event after the rebuild: the view's answer says it trails.
+	cfg, err := config.Load(config.Source{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := all[len(all)-1]
+	if _, err := st.Append(context.Background(), last.StreamID, eventstore.Any, []eventstore.EventData{{
+		ID: "0b9c7e52-4c1d-5e8a-9f3b-6a2d8c4e1f70", Type: last.Type, SchemaVersion: last.SchemaVersion, Data: last.Data,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close()
+	if code, _, errs := runIn(t, args, env); code != exitOK || !strings.Contains(errs, "the audit view trails the store") {
+		t.Errorf("a view behind the store: %d, no warning in %s", code, errs)
+	}
 	if code, _, _ := runIn(t, []string{"audit", "actor", "v-0"}, env); code != exitUsage {
 		t.Errorf("no --since: exit %d", code)
 	}
