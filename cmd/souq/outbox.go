@@ -28,8 +28,8 @@ func integrationFeed(store eventstore.Store) readapi.IntegrationFeed {
 
 // startOutbox runs the Kafka outbox when SOUQ_KAFKA_BROKERS is set, with its
 // checkpoint in the read side's runner tables (its own runner, like the
-// process managers, so an outage there never touches the read models'
-// status), until the returned stop is called. Without brokers it does
+// process managers, under the metrics label runner="outbox" and named in
+// the projections readiness check), until the returned stop is called. Without brokers it does
 // nothing: the HTTP feed serves the same events.
 func startOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger, store eventstore.Store, rs *readSide) (stop func(), err error) {
 	brokers := cfg.Brokers()
@@ -42,10 +42,12 @@ func startOutbox(ctx context.Context, cfg config.Config, logger *slog.Logger, st
 		return nil, fmt.Errorf("kafka outbox: %w", err)
 	}
 	p := outbox.New(outbox.NewMapper(commands.NewRegistry(), store), pub, outbox.Options{Logger: logger})
-	runner, err := projections.New(ctx, projections.Options{DB: rs.w, Dialect: rs.dialect, Store: store, Logger: logger, BatchSize: 500}, p)
+	runner, err := projections.New(ctx, projections.Options{DB: rs.w, Dialect: rs.dialect, Store: store, Logger: logger, BatchSize: 500,
+		Registerer: rs.metrics, Label: "outbox"}, p)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("kafka outbox: %w", err), pub.Close())
 	}
+	rs.adopt("outbox", runner) // its metrics and readiness on the server's (readside.go)
 	run, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = runner.Run(run) })

@@ -68,6 +68,24 @@ type readSide struct {
 	cache   *cacheSide      // cache, stock counters, live fan-out (cache.go)
 	search  *searchSide     // product search (search.go)
 	notify  *notifySide     // customer notifications, their own runner (notify.go)
+
+	// more are the runners beside the read models' (process managers,
+	// outbox): their collectors go to metrics, their readiness into check.
+	mu   sync.Mutex
+	more []labeledRunner
+}
+
+type labeledRunner struct {
+	label  string
+	runner *projections.Runner
+}
+
+// adopt makes another runner's readiness part of the read side's; its
+// metrics reach the server when it was made with Registerer rs.metrics.
+func (rs *readSide) adopt(label string, r *projections.Runner) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.more = append(rs.more, labeledRunner{label, r})
 }
 
 // openReadSide opens the read-model database the configuration names
@@ -106,7 +124,7 @@ func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	}
 	if err == nil {
 		rs.runner, err = projections.New(ctx, projections.Options{
-			DB: rs.w, Dialect: rs.dialect, Store: store, Registerer: rs.metrics, Logger: rs.log,
+			DB: rs.w, Dialect: rs.dialect, Store: store, Registerer: rs.metrics, Label: "read", Logger: rs.log,
 		}, all...)
 	}
 	if err == nil {
@@ -204,10 +222,20 @@ func (rs *readSide) start() (stop func()) {
 }
 
 // check is the read side's readiness: every projector within
-// SOUQ_READY_MAX_LAG events of the store's head and none failing.
+// SOUQ_READY_MAX_LAG events of the store's head and none failing, those of
+// the adopted runners (process managers, outbox) included.
 func (rs *readSide) check() httpx.Check {
 	return httpx.Check{Name: "projections", Fn: func(ctx context.Context) error {
-		return rs.runner.Ready(ctx, rs.cfg.ReadyMaxLag)
+		errs := []error{rs.runner.Ready(ctx, rs.cfg.ReadyMaxLag)}
+		rs.mu.Lock()
+		more := slices.Clone(rs.more)
+		rs.mu.Unlock()
+		for _, m := range more {
+			if err := m.runner.Ready(ctx, rs.cfg.ReadyMaxLag); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", m.label, err))
+			}
+		}
+		return errors.Join(errs...)
 	}}
 }
 
@@ -232,17 +260,25 @@ func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 	}
 }
 
-// heldCollectors holds the runner's Prometheus collectors until a server's
+// heldCollectors holds the runners' Prometheus collectors until a server's
 // registry takes them: `souq serve` shows them on the read API's /metrics,
-// `souq project` on its own.
+// `souq project` on its own. A collector registered after that (the process
+// managers' and outbox's runners start after the servers are built) goes
+// straight to the registries that took the others.
 type heldCollectors struct {
-	mu sync.Mutex
-	cs []prometheus.Collector
+	mu   sync.Mutex
+	cs   []prometheus.Collector
+	regs []prometheus.Registerer
 }
 
 func (c *heldCollectors) Register(col prometheus.Collector) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	for _, reg := range c.regs {
+		if err := reg.Register(col); err != nil {
+			return err
+		}
+	}
 	c.cs = append(c.cs, col)
 	return nil
 }
@@ -258,6 +294,9 @@ func (c *heldCollectors) Unregister(col prometheus.Collector) bool {
 	defer c.mu.Unlock()
 	n := len(c.cs)
 	c.cs = slices.DeleteFunc(c.cs, func(x prometheus.Collector) bool { return x == col })
+	for _, reg := range c.regs {
+		reg.Unregister(col)
+	}
 	return len(c.cs) < n
 }
 
@@ -270,6 +309,7 @@ func (c *heldCollectors) into(reg prometheus.Registerer) error {
 			return err
 		}
 	}
+	c.regs = append(c.regs, reg)
 	return nil
 }
 
