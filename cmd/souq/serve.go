@@ -95,7 +95,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 		stopRunner := rs.start()
 		defer stopRunner()
 		// The process managers issue commands from events (process.go).
-		stopProcess, err := startProcess(ctx, logger, store, rs)
+		stopProcess, err := startProcess(ctx, logger, store, rs, bs)
 		if err != nil {
 			return err
 		}
