@@ -24,7 +24,8 @@ func (managed) Reset(context.Context) error { return nil }
 
 // startProcess runs the process managers — checkout, fulfilment, returns
 // and earnings — (checkpoints in the read side's runner tables, their own
-// runner so the read models' metrics stay as they are) and the two
+// runner, under the metrics label runner="process" and named in the
+// projections readiness check) and the two
 // sweepers — reservation expiry, and settlement after the return window —
 // until the returned stop is called. The card gateway is the embedded
 // sandbox, which settles on its own; the carrier is the sandbox carrier,
@@ -37,13 +38,15 @@ func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Sto
 	deps := process.Deps{Exec: exec, Logger: logger}
 	checkout := process.NewCheckout(process.Checkout{Deps: deps, Gateway: gw})
 	earnings := process.NewEarnings(process.Earnings{Deps: deps})
-	runner, err := projections.New(ctx, projections.Options{DB: rs.w, Dialect: rs.dialect, Store: store, Logger: logger, BatchSize: 64},
+	runner, err := projections.New(ctx, projections.Options{DB: rs.w, Dialect: rs.dialect, Store: store, Logger: logger, BatchSize: 64,
+		Registerer: rs.metrics, Label: "process"},
 		managed{checkout}, managed{process.NewFulfilment(deps)}, managed{process.NewReturns(process.Returns{Deps: deps, Gateway: gw})}, managed{earnings}, managed{car})
 	if err != nil {
 		_ = gw.Close()
 		_ = car.Close()
 		return nil, fmt.Errorf("process managers: %w", err)
 	}
+	rs.adopt("process", runner) // its metrics and readiness on the server's (readside.go)
 	expiry := process.NewExpiry(deps, 0)
 	settlement := process.NewSettlement(earnings, 0)
 	run, cancel := context.WithCancel(context.Background())
