@@ -27,9 +27,11 @@ type notifySide struct {
 }
 
 // notifiers are the channels the configuration turns on; the log notifier
-// always, so an embedded demo shows what customers would receive.
+// when none is, so an embedded demo shows what customers would receive
+// (and a configured one keeps customers' addresses and messages out of the
+// logs).
 func notifiers(cfg config.Config, logger *slog.Logger) ([]notify.Notifier, error) {
-	ns := []notify.Notifier{notify.LogNotifier{Logger: logger}}
+	var ns []notify.Notifier
 	if cfg.SMTPURL != "" {
 		n, err := notify.NewSMTP(cfg.SMTPURL, nil)
 		if err != nil {
@@ -50,6 +52,9 @@ func notifiers(cfg config.Config, logger *slog.Logger) ([]notify.Notifier, error
 			return nil, err
 		}
 		ns = append(ns, n)
+	}
+	if len(ns) == 0 {
+		ns = append(ns, notify.LogNotifier{Logger: logger})
 	}
 	return ns, nil
 }
