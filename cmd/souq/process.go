@@ -28,19 +28,22 @@ func (managed) Reset(context.Context) error { return nil }
 // projections readiness check) and the two
 // sweepers — reservation expiry, and settlement after the return window —
 // until the returned stop is called. The card gateway is the embedded
-// sandbox, which settles on its own.
-func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Store, rs *readSide) (stop func(), err error) {
+// sandbox, which settles on its own; the carrier is the sandbox carrier,
+// which moves the parcels it booked to delivered (carrier.go).
+func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Store, rs *readSide, bs *blobSide) (stop func(), err error) {
 	logger = logger.With(slog.String("component", "process"))
 	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
 	gw := sandbox.New(sandbox.Options{Exec: exec, Logger: logger})
+	car := sandboxCarrier(exec, bs.store, logger) // carrier.go
 	deps := process.Deps{Exec: exec, Logger: logger}
 	checkout := process.NewCheckout(process.Checkout{Deps: deps, Gateway: gw})
 	earnings := process.NewEarnings(process.Earnings{Deps: deps})
 	runner, err := projections.New(ctx, projections.Options{DB: rs.w, Dialect: rs.dialect, Store: store, Logger: logger, BatchSize: 64,
 		Registerer: rs.metrics, Label: "process"},
-		managed{checkout}, managed{process.NewFulfilment(deps)}, managed{process.NewReturns(process.Returns{Deps: deps, Gateway: gw})}, managed{earnings})
+		managed{checkout}, managed{process.NewFulfilment(deps)}, managed{process.NewReturns(process.Returns{Deps: deps, Gateway: gw})}, managed{earnings}, managed{car})
 	if err != nil {
 		_ = gw.Close()
+		_ = car.Close()
 		return nil, fmt.Errorf("process managers: %w", err)
 	}
 	rs.adopt("process", runner) // its metrics and readiness on the server's (readside.go)
@@ -58,6 +61,7 @@ func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Sto
 			cancel()
 			wg.Wait()
 			_ = gw.Close()
+			_ = car.Close()
 			logger.Info("process managers stopped")
 		})
 	}, nil
