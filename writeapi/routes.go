@@ -28,6 +28,7 @@ type server struct {
 	verifier auth.Verifier
 	catalog  *catalog.Index
 	now      func() time.Time
+	carrier  shipcmd.Carrier // books labels; nil: labels are bought elsewhere
 	policy   ordercmd.Policy
 }
 
@@ -198,7 +199,7 @@ func (s *server) routes() {
 	})
 
 	handle(s, route[*shipmentReq]{
-		op:    httpx.Operation{Method: "POST", Path: "/v1/shipments", ID: "createShipment", Tag: "shipments", Status: 201, Summary: "Record the label bought for a sub-order."},
+		op:    httpx.Operation{Method: "POST", Path: "/v1/shipments", ID: "createShipment", Tag: "shipments", Status: 201, Summary: "Ship a sub-order: record a label bought elsewhere, or, sent without tracking_number and label_key, have the configured carrier book one."},
 		roles: vendorRoles, body: func() *shipmentReq { return &shipmentReq{} },
 		target: func(ctx context.Context, c *call, r *shipmentReq) (string, error) {
 			o, _, err := s.order(ctx, string(r.OrderID))
@@ -216,9 +217,13 @@ func (s *server) routes() {
 			return commands.ShipmentStream(r.ShipmentID)
 		},
 		run: func(ctx context.Context, c *call, r *shipmentReq) (commands.Result, error) {
-			return shipcmd.Create{Deps: shp}.Handle(ctx, shipcmd.For[shipment.Create]{ShipmentID: r.ShipmentID, Cmd: shipment.Create{
+			cmd := shipcmd.For[shipment.Create]{ShipmentID: r.ShipmentID, Cmd: shipment.Create{
 				OrderID: r.OrderID, SubOrderID: r.SubOrderID, VendorID: r.vendor, Carrier: r.Carrier,
-				TrackingNumber: r.TrackingNumber, LabelKey: r.LabelKey, CODAmount: r.cod}}, c.meta)
+				TrackingNumber: r.TrackingNumber, LabelKey: r.LabelKey, CODAmount: r.cod}}
+			if r.TrackingNumber == "" && r.LabelKey == "" && s.carrier != nil {
+				return shipcmd.Book{Deps: shp, Carrier: s.carrier}.Handle(ctx, cmd, c.meta) // the carrier buys the label
+			}
+			return shipcmd.Create{Deps: shp}.Handle(ctx, cmd, c.meta)
 		},
 	})
 }

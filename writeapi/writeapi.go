@@ -11,6 +11,7 @@ import (
 
 	"github.com/souq-market/souq/commands"
 	ordercmd "github.com/souq-market/souq/commands/order"
+	shipcmd "github.com/souq-market/souq/commands/shipment"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/internal/auth"
@@ -50,6 +51,9 @@ type Deps struct {
 	Edge     Edge
 	// Blobs stores uploads (blobs.go); nil leaves the upload routes out.
 	Blobs blob.Store
+	// Carrier books labels for POST /v1/shipments sent without a tracking
+	// number and label; nil: the client records a label bought elsewhere.
+	Carrier shipcmd.Carrier
 }
 
 // New builds the write API.
@@ -81,7 +85,7 @@ func New(d Deps) (*httpx.API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("writeapi: %w", err)
 	}
-	s := &server{api: api, store: d.Store, exec: d.Exec, verifier: d.Auth, catalog: d.Catalog, now: d.Now, policy: d.Policy}
+	s := &server{api: api, store: d.Store, exec: d.Exec, verifier: d.Auth, catalog: d.Catalog, now: d.Now, policy: d.Policy, carrier: d.Carrier}
 	s.routes()
 	s.blobRoutes(d.Blobs)
 	s.webhooks(d.Webhooks, d.Logger)

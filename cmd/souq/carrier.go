@@ -5,7 +5,9 @@ import (
 	"time"
 
 	"github.com/souq-market/souq/commands"
+	shipcmd "github.com/souq-market/souq/commands/shipment"
 	"github.com/souq-market/souq/internal/blob"
+	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/internal/sandbox"
 )
 
@@ -20,4 +22,15 @@ const sandboxStep = 5 * time.Second
 // as they are and move with their carrier's webhooks.
 func sandboxCarrier(exec *commands.Executor, blobs blob.Store, logger *slog.Logger) *sandbox.Carrier {
 	return sandbox.NewCarrier(sandbox.CarrierOptions{Exec: exec, Blobs: blobs, Step: sandboxStep, Logger: logger})
+}
+
+// bookingCarrier is the carrier the write API books labels with: the
+// sandbox in the embedded default only. A distributed deployment has no
+// carrier booked from souq yet, so its clients record labels bought
+// elsewhere; a sandbox there would "deliver" real orders.
+func bookingCarrier(cfg config.Config, exec *commands.Executor, blobs blob.Store, logger *slog.Logger) shipcmd.Carrier {
+	if cfg.EventStore != config.SQLite {
+		return nil
+	}
+	return sandboxCarrier(exec, blobs, logger)
 }

@@ -167,7 +167,8 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			api, err = writeapi.New(writeapi.Deps{Store: store, Exec: exec, Auth: v, Logger: logger, Registry: reg,
 				ReadyTimeout: cfg.ReadyTimeout, Version: version,
 				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays},
-				Webhooks: webhooks(cfg), Identity: id, Edge: edge, Blobs: bs.store})
+				Webhooks: webhooks(cfg), Identity: id, Edge: edge, Blobs: bs.store,
+				Carrier: bookingCarrier(cfg, exec, bs.store, logger)})
 		case "read":
 			addr = cfg.ReadAddr
 			var v auth.Verifier
