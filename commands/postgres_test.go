@@ -2,15 +2,10 @@ package commands_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/souq-market/souq/commands"
 	invcmd "github.com/souq-market/souq/commands/inventory"
@@ -22,35 +17,19 @@ import (
 	"github.com/souq-market/souq/domain/wallet"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/postgres"
-	"github.com/souq-market/souq/internal/testenv"
+	"github.com/souq-market/souq/internal/testenv/pgtest"
 )
 
 // openPostgres opens a store in a schema of the test's own, dropped when
 // the test ends.
 func openPostgres(t testing.TB) *postgres.Store {
 	t.Helper()
-	url := testenv.URL(t, testenv.Postgres)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "commands_test_" + hex.EncodeToString(b)
+	url, schema := pgtest.Schema(t, "commands_test")
 	st, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 16})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	t.Cleanup(func() {
-		_ = st.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		db, err := pgxpool.New(ctx, url)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	t.Cleanup(func() { _ = st.Close() }) // before pgtest drops the schema
 	return st
 }
 

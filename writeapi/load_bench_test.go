@@ -3,8 +3,6 @@ package writeapi
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,8 +16,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/souq-market/souq/commands"
@@ -30,7 +26,7 @@ import (
 	"github.com/souq-market/souq/eventstore/postgres"
 	"github.com/souq-market/souq/eventstore/sqlite"
 	"github.com/souq-market/souq/internal/auth"
-	"github.com/souq-market/souq/internal/testenv"
+	"github.com/souq-market/souq/internal/testenv/pgtest"
 	"github.com/souq-market/souq/writeapi/catalog"
 )
 
@@ -268,27 +264,11 @@ func openLoop(b *testing.B, rate int, do func(context.Context) error) stats {
 // dropped when it ends.
 func openLoadPostgres(b *testing.B) eventstore.Store {
 	b.Helper()
-	url := testenv.URL(b, testenv.Postgres)
-	r := make([]byte, 6)
-	_, _ = rand.Read(r)
-	schema := "writeapi_load_" + hex.EncodeToString(r)
+	url, schema := pgtest.Schema(b, "writeapi_load")
 	st, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 16})
 	if err != nil {
 		b.Fatalf("open: %v", err)
 	}
-	b.Cleanup(func() {
-		_ = st.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		db, err := pgxpool.New(ctx, url)
-		if err != nil {
-			b.Errorf("drop schema: %v", err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			b.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	b.Cleanup(func() { _ = st.Close() }) // before pgtest drops the schema
 	return st
 }

@@ -2,16 +2,11 @@ package process_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/souq-market/souq/commands/process"
 	"github.com/souq-market/souq/domain"
@@ -19,33 +14,17 @@ import (
 	"github.com/souq-market/souq/domain/wallet"
 	"github.com/souq-market/souq/eventstore/postgres"
 	"github.com/souq-market/souq/internal/sandbox"
-	"github.com/souq-market/souq/internal/testenv"
+	"github.com/souq-market/souq/internal/testenv/pgtest"
 )
 
 func openPostgres(t *testing.T) *postgres.Store {
 	t.Helper()
-	url := testenv.URL(t, testenv.Postgres)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "process_test_" + hex.EncodeToString(b)
+	url, schema := pgtest.Schema(t, "process_test")
 	st, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema, MaxConns: 24})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	t.Cleanup(func() {
-		_ = st.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		db, err := pgxpool.New(ctx, url)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	t.Cleanup(func() { _ = st.Close() }) // before pgtest drops the schema
 	return st
 }
 
