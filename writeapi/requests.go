@@ -205,8 +205,12 @@ func (r *shipmentReq) validate(v *domain.Validation) {
 	v.ID("order_id", string(r.OrderID))
 	v.ID("sub_order_id", string(r.SubOrderID))
 	v.Text("carrier", string(r.Carrier), 20)
-	v.Text("tracking_number", r.TrackingNumber, 100)
-	v.Text("label_key", r.LabelKey, 500)
+	// Both or neither: without them, the configured carrier books the label
+	// (and with no carrier, the shipment command refuses the missing ones).
+	if r.TrackingNumber != "" || r.LabelKey != "" {
+		v.Text("tracking_number", r.TrackingNumber, 100)
+		v.Text("label_key", r.LabelKey, 500)
+	}
 	r.cod = r.CODAmount.money(v, "cod_amount", false)
 }
 
