@@ -2,11 +2,7 @@ package readapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/gorilla/mux"
 
@@ -51,26 +47,5 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, pd ProductDetai
 	if err != nil {
 		return notFound(err, "product "+id)
 	}
-	body, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	body = append(body, '\n')
-	sum := sha256.Sum256(body)
-	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
-	h := w.Header()
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", "public, no-cache")
-	if behind {
-		h.Set(HeaderBehind, "true")
-	}
-	if match(r.Header.Values("If-None-Match"), etag) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-	return nil
+	return answer(w, r, d, "public, no-cache", behind)
 }

@@ -90,6 +90,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) error {
 	if err != nil {
 		return err
 	}
+	// Private: answers depend on the caller; no-cache: revalidate with
+	// If-None-Match, which costs a read but no body.
+	w.Header().Set("Vary", "Authorization")
+	return answer(w, r, v, "private, no-cache", behind)
+}
+
+// answer writes v as JSON with a strong ETag over the bytes, the cache
+// policy given, the behind flag, and a bodiless 304 when If-None-Match
+// names the same answer.
+func answer(w http.ResponseWriter, r *http.Request, v any, cacheControl string, behind bool) error {
 	body, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -99,10 +109,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt Route) error {
 	etag := `"` + hex.EncodeToString(sum[:12]) + `"`
 	h := w.Header()
 	h.Set("ETag", etag)
-	// Private: answers depend on the caller; no-cache: revalidate with
-	// If-None-Match, which costs a read but no body.
-	h.Set("Cache-Control", "private, no-cache")
-	h.Set("Vary", "Authorization")
+	h.Set("Cache-Control", cacheControl)
 	if behind {
 		h.Set(HeaderBehind, "true")
 	}
