@@ -2,9 +2,7 @@ package readapi
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
-	"strconv"
 
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections/search"
@@ -16,7 +14,7 @@ func (s *Server) searchRoutes() {
 	if sr == nil {
 		return
 	}
-	s.public(httpx.Operation{Method: http.MethodGet, Path: "/v1/products/search", ID: "searchProducts", Tag: "search",
+	s.public([]string{search.View()}, httpx.Operation{Method: http.MethodGet, Path: "/v1/products/search", ID: "searchProducts", Tag: "search",
 		Summary: "Search products: q (English or Arabic, typos forgiven); filters category, brand, vendor, concentration, gender, type (original, inspired_by), " +
 			"top, heart, base, accord, oud_type, season, occasion, longevity, sillage, size (repeat or comma-separate values), currency with price_min/price_max, " +
 			"rating_min, in_stock; sort relevance, price_asc, price_desc, newest, rating, best_selling; limit; cursor from next. Facet counts for every filter.",
@@ -28,7 +26,7 @@ func (s *Server) searchRoutes() {
 			}
 			return sr.Search(ctx, q)
 		})
-	s.public(httpx.Operation{Method: http.MethodGet, Path: "/v1/products/suggest", ID: "suggestProducts", Tag: "search",
+	s.public([]string{search.View()}, httpx.Operation{Method: http.MethodGet, Path: "/v1/products/suggest", ID: "suggestProducts", Tag: "search",
 		Summary: "Complete a prefix (?prefix, ?limit up to 20) with product names in the prefix's script, best sellers first.",
 		Errors:  []int{http.StatusBadRequest}},
 		func(ctx context.Context, r *http.Request) (any, error) {
@@ -41,30 +39,21 @@ func (s *Server) searchRoutes() {
 		})
 }
 
-// public registers a read without authentication, still honouring
-// X-Souq-Min-Position for the search view. Answers are the same for every
+// public registers a read without authentication that honours
+// X-Souq-Min-Position for the views given. Answers are the same for every
 // caller, so shared caches may keep them briefly.
-func (s *Server) public(op httpx.Operation, read func(ctx context.Context, r *http.Request) (any, error)) {
+func (s *Server) public(views []string, op httpx.Operation, read func(ctx context.Context, r *http.Request) (any, error)) {
 	s.api.Handle(op, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		behind, err := s.wait(r, []string{search.View()})
+		behind, err := s.wait(r, views)
+		var v any
 		if err == nil {
-			var v any
-			if v, err = read(r.Context(), r); err == nil {
-				var body []byte
-				if body, err = json.Marshal(v); err == nil {
-					h := w.Header()
-					h.Set("Content-Type", "application/json")
-					h.Set("Cache-Control", "public, max-age=5")
-					h.Set("Content-Length", strconv.Itoa(len(body)+1))
-					if behind {
-						h.Set(HeaderBehind, "true")
-					}
-					w.WriteHeader(http.StatusOK)
-					_, _ = w.Write(append(body, '\n'))
-					return
-				}
-			}
+			v, err = read(r.Context(), r)
 		}
-		s.api.Renderer().Error(w, r, err)
+		if err == nil {
+			err = answer(w, r, v, "public, max-age=5", behind)
+		}
+		if err != nil {
+			s.api.Renderer().Error(w, r, err)
+		}
 	}))
 }

@@ -2,10 +2,8 @@ package readapi
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -26,7 +24,7 @@ func (s *Server) scentRoutes() {
 	if sc == nil {
 		return
 	}
-	s.publicOf([]string{scent.View()}, httpx.Operation{Method: http.MethodGet, Path: "/v1/products/{id}/similar", ID: "similarProducts", Tag: "scent",
+	s.public([]string{scent.View()}, httpx.Operation{Method: http.MethodGet, Path: "/v1/products/{id}/similar", ID: "similarProducts", Tag: "scent",
 		Summary: "The 20 (?limit up to 50) products nearest this one by scent vector, sharing a top note where enough do, re-ranked: " +
 			"in stock first, the marketplace's own brands lifted, the same price band (in ?currency, default AED) preferred. " +
 			"Each answer has its cosine (score), its rank and the rules that lifted it (reasons).",
@@ -46,7 +44,7 @@ func (s *Server) scentRoutes() {
 			list, err := sc.Similar(ctx, mux.Vars(r)["id"], c, k)
 			return map[string]any{"items": list}, err
 		})
-	s.publicOf([]string{scent.View()}, httpx.Operation{Method: http.MethodGet, Path: "/v1/scents/match", ID: "matchScent", Tag: "scent",
+	s.public([]string{scent.View()}, httpx.Operation{Method: http.MethodGet, Path: "/v1/scents/match", ID: "matchScent", Tag: "scent",
 		Summary: "Products nearest a described scent, in the same vector space as the products': notes (any position), top, heart, base, " +
 			"accords (repeat or comma-separate values), oud_type; filters category, gender, brand, in_stock=true; limit (default 20, up to 50).",
 		Errors: []int{http.StatusBadRequest}},
@@ -79,7 +77,7 @@ func (s *Server) scentRoutes() {
 			res, err := sc.Describe(ctx, p, f, k)
 			return map[string]any{"items": res}, err
 		})
-	s.publicOf(nil, httpx.Operation{Method: http.MethodPost, Path: "/v1/images/match", ID: "matchImage", Tag: "scent",
+	s.public(nil, httpx.Operation{Method: http.MethodPost, Path: "/v1/images/match", ID: "matchImage", Tag: "scent",
 		Summary: "Products whose images look like the uploaded one (body: a JPEG, PNG or WebP image up to 5 MiB), through the image " +
 			"embedder (SOUQ_EMBEDDER_URL). Without one the feature is off: 503 with code feature.disabled, never an empty list.",
 		Errors: []int{http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusServiceUnavailable}},
@@ -117,32 +115,4 @@ func (s *Server) scentRoutes() {
 
 func limit(r *http.Request, def, max int) (int, error) {
 	return (&Call{Query: r.URL.Query()}).Limit(def, max)
-}
-
-// publicOf is public for the views given: a read without authentication
-// that honours X-Souq-Min-Position for those views.
-func (s *Server) publicOf(views []string, op httpx.Operation, read func(ctx context.Context, r *http.Request) (any, error)) {
-	s.api.Handle(op, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		behind, err := s.wait(r, views)
-		var body []byte
-		if err == nil {
-			var v any
-			if v, err = read(r.Context(), r); err == nil {
-				body, err = json.Marshal(v)
-			}
-		}
-		if err != nil {
-			s.api.Renderer().Error(w, r, err)
-			return
-		}
-		h := w.Header()
-		h.Set("Content-Type", "application/json")
-		h.Set("Cache-Control", "public, max-age=5")
-		h.Set("Content-Length", strconv.Itoa(len(body)+1))
-		if behind {
-			h.Set(HeaderBehind, "true")
-		}
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(append(body, '\n'))
-	}))
 }
