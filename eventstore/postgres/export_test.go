@@ -16,3 +16,10 @@ func WithoutCure(o Options) Options {
 	o.noCure = true
 	return o
 }
+
+// WithQueued sets a hook each Append calls as it starts waiting for the
+// writer, so a test can know every append is queued without sleeping.
+func WithQueued(o Options, hook func()) Options {
+	o.queued = hook
+	return o
+}

@@ -35,7 +35,8 @@ type Options struct {
 
 	// test seams, set only through export_test.go.
 	beforeCommit func(first, last eventstore.Position)
-	noCure       bool // positions from a plain sequence, without the counter lock
+	queued       func() // called as an append starts waiting for the writer
+	noCure       bool   // positions from a plain sequence, without the counter lock
 }
 
 func (o *Options) defaults() {
@@ -164,6 +165,9 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		return eventstore.AppendResult{}, err
 	}
 	r := &request{stream: stream, expected: expected, events: events, ctx: ctx, done: make(chan struct{})}
+	if s.opts.queued != nil {
+		s.opts.queued()
+	}
 	select {
 	case <-s.quit:
 		return eventstore.AppendResult{}, eventstore.ErrClosed

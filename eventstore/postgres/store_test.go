@@ -7,6 +7,7 @@ import (
 	neturl "net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,7 +54,9 @@ func TestGroupCommitChecksEachAppend(t *testing.T) {
 	e := newEnv(t)
 	entered, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
-	st := e.open(t, postgres.WithBeforeCommit(postgres.Options{}, func(_, _ eventstore.Position) {
+	var queued atomic.Int64
+	opts := postgres.WithQueued(postgres.Options{}, func() { queued.Add(1) })
+	st := e.open(t, postgres.WithBeforeCommit(opts, func(_, _ eventstore.Position) {
 		once.Do(func() { close(entered); <-release })
 	}))
 	ctx := t.Context()
@@ -89,7 +92,12 @@ func TestGroupCommitChecksEachAppend(t *testing.T) {
 			out[i] = outcome{res, err}
 		})
 	}
-	time.Sleep(200 * time.Millisecond) // let them all queue behind batch 1
+	// Release batch 1 only once all of them wait behind it (the blocker
+	// counts too). A fixed sleep here flaked on a loaded CI machine.
+	for queued.Load() < int64(len(calls)+1) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the few instructions from the hook to the send
 	close(release)
 	wg.Wait()
 	if err := <-blocker; err != nil {

@@ -87,33 +87,43 @@ func channelName(schema string) string {
 // one transaction, and answers each.
 func (s *Store) write() {
 	defer s.writer.Done()
-	var carry *request
+	var deferred []*request // taken, but left for the next batch
 	for {
-		first := carry
-		carry = nil
-		if first == nil {
+		pending := deferred
+		deferred = nil
+		if len(pending) == 0 {
 			select {
 			case <-s.quit:
 				return
-			case first = <-s.reqs:
+			case r := <-s.reqs:
+				pending = []*request{r}
 			}
 		}
-		batch, size := []*request{first}, first.size()
-		ids := map[string]bool{}
-		first.addIDs(ids)
-	drain:
-		for len(batch) < s.opts.MaxBatch {
-			select {
-			case r := <-s.reqs:
-				// A request sharing an event ID with the batch (a retry of
-				// an append in it) waits for the next one, where it meets
-				// the stored events: append_batch needs distinct IDs.
-				if size+r.size() > maxBatchBytes || r.sharesIDs(ids) {
-					carry = r
-					break drain
-				}
+		var batch []*request
+		size, ids, full := 0, map[string]bool{}, false
+		take := func(r *request) {
+			switch {
+			case full || len(batch) > 0 && size+r.size() > maxBatchBytes:
+				full = true
+				deferred = append(deferred, r)
+			case r.sharesIDs(ids):
+				// A retry of an append in this batch waits for the next
+				// one, where it meets the stored events (append_batch
+				// needs distinct IDs); the appends behind it still go now.
+				deferred = append(deferred, r)
+			default:
 				r.addIDs(ids)
 				batch, size = append(batch, r), size+r.size()
+			}
+		}
+		for _, r := range pending {
+			take(r)
+		}
+	drain:
+		for !full && len(batch)+len(deferred) < s.opts.MaxBatch {
+			select {
+			case r := <-s.reqs:
+				take(r)
 			default:
 				break drain
 			}
