@@ -27,6 +27,30 @@ type BookRequest struct {
 	VendorID   domain.VendorID
 	Carrier    shipment.Carrier
 	COD        domain.Money
+	// Parcel is where it goes and what it is. A real carrier needs it to
+	// book; the sandbox does without.
+	Parcel Parcel
+}
+
+// Parcel is what a carrier is told about the parcel beyond souq's
+// references: both ends, weight, pieces, contents and declared value.
+type Parcel struct {
+	From, To    Party
+	WeightGrams int
+	Pieces      int // zero: one
+	Contents    string
+	Value       domain.Money // declared value; zero: none declared
+}
+
+// IsZero reports whether nothing was said about the parcel.
+func (p Parcel) IsZero() bool { return p == Parcel{} }
+
+// Party is one end of the journey: the vendor's pickup or the customer.
+type Party struct {
+	Name, Company, Phone, Email string
+	Line1, Line2, City, Region  string
+	PostalCode                  string
+	Country                     domain.Country
 }
 
 // Booking is the carrier's answer.
@@ -42,6 +66,8 @@ type Booking struct {
 type Book struct {
 	Deps
 	Carrier Carrier
+	// Parcel is passed to the carrier as it is.
+	Parcel Parcel
 }
 
 // Handle runs the command.
@@ -51,7 +77,7 @@ func (h Book) Handle(ctx context.Context, cmd For[shipment.Create], meta command
 	}
 	c := cmd.Cmd
 	b, err := h.Carrier.Book(ctx, BookRequest{ShipmentID: cmd.ShipmentID, OrderID: c.OrderID, SubOrderID: c.SubOrderID,
-		VendorID: c.VendorID, Carrier: c.Carrier, COD: c.CODAmount})
+		VendorID: c.VendorID, Carrier: c.Carrier, COD: c.CODAmount, Parcel: h.Parcel})
 	if err != nil {
 		return commands.Result{}, fmt.Errorf("book shipment %s with %s: %w", cmd.ShipmentID, c.Carrier, err)
 	}
