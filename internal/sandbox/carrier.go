@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -104,8 +103,8 @@ func (c *Carrier) Book(ctx context.Context, req shipcmd.BookRequest) (shipcmd.Bo
 		lines = append(lines, "COLLECT ON DELIVERY "+req.COD.String())
 	}
 	pdf := labelPDF(lines...)
-	key := blob.ContentKey(blob.Label, string(req.VendorID), pdf, blob.PDF)
-	if _, err := c.opts.Blobs.Put(ctx, blob.Label, key, blob.PDF, int64(len(pdf)), bytes.NewReader(pdf)); err != nil {
+	key, err := blob.PutContent(ctx, c.opts.Blobs, blob.Label, string(req.VendorID), blob.PDF, pdf)
+	if err != nil {
 		return shipcmd.Booking{}, fmt.Errorf("sandbox carrier: store the label: %w", err)
 	}
 	return shipcmd.Booking{TrackingNumber: tn, LabelKey: key}, nil
