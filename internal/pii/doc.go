@@ -1,0 +1,49 @@
+// Package pii keeps customers' personal data out of the event log's
+// plaintext, so that it can be erased without rewriting the log
+// (crypto-shredding). A Store wraps the event store: on append it seals
+// each personal field a Catalog names with the customer's data key
+// (AES-256-GCM, random nonce, the subject, event ID, event type and field
+// path as associated data), and on every read it opens them again. Forget
+// destroys the key: every sealed field of that customer, in every event
+// ever stored, reads as Erased from then on, while the stored bytes never
+// change (the log's hash chains still verify).
+//
+// A sealed field is stored as {"sealed":"v1","subject":…,"nonce":…,"ct":…}
+// in place of the string. Readers accept both shapes: a plain string is
+// a field written before sealing began, read as it is — and beyond the
+// reach of Forget (see below).
+//
+// Where personal data lives in souq, and what covers it:
+//
+//   - user.registered: email, profile.name, profile.phone — sealed.
+//   - user.profile_updated: profile.name, profile.phone — sealed.
+//   - user.address_added: address recipient, phone, line1, line2,
+//     postal_code — sealed; label, city, region and country stay clear (not
+//     identifying alone; kept for reports).
+//   - user.email_claimed: email — sealed. The claim's stream is named by
+//     SHA-256 of the normalized email (commands/user.ClaimStream): stream
+//     names are plaintext for ever, and an unkeyed hash lets whoever holds
+//     the log confirm a guessed email. Forget releases the claim so the
+//     address is free again, but the stream name stays.
+//   - Orders, shipments, payments and wallets carry no name, phone, email
+//     or address: the customer appears only as their ID.
+//   - Free text a customer wrote (review title and body, return comment)
+//     is not sealed: a review is public content, anonymised by the ID
+//     alone once its author is forgotten.
+//   - Metadata: actor IDs only. Stream IDs: user-<id>, never an email.
+//   - Read models: none stores a name, email, phone or address (orders,
+//     audit, notifications' sent log, KPIs hold IDs and amounts); the
+//     search index holds products and vendors only. The integration feed
+//     and the outbox read user.registered through this Store, so they
+//     show Erased after Forget — but what was already published to Kafka
+//     stays in the topic until its retention ends.
+//   - Logs: the log notifier (embedded default, no channel configured)
+//     writes the recipient's email into the log.
+//
+// Keys are looked up once per call (one append, one page, one
+// subscription batch) and kept no longer, so no cache can serve a key after
+// a Forget made by any process. Keyrings live in internal/pii/keyring.
+//
+// It may import the domain kernel, the eventstore port and the standard
+// library.
+package pii

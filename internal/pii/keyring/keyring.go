@@ -1,0 +1,229 @@
+package keyring
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // the "sqlite" database/sql driver
+
+	"github.com/souq-market/souq/internal/pii"
+)
+
+// Table holds one row per subject: its data key, or a tombstone (key NULL,
+// forgotten_at set) once forgotten.
+const Table = "pii_keys"
+
+// Options tune a keyring.
+type Options struct {
+	// MasterKey, when set (32 bytes), wraps every data key (AES-256-GCM,
+	// the subject as associated data) before it is stored, so a copy of
+	// the database alone opens nothing. Keep it outside the database.
+	MasterKey []byte
+	Logger    *slog.Logger
+}
+
+// SQL is a pii.Keyring in a table beside the events. It keeps no cache: a
+// key is read from the table on every call, so a Forget by any process
+// holds for every other at once.
+type SQL struct {
+	db       *sql.DB
+	postgres bool
+	table    string
+	master   cipher.AEAD
+	log      *slog.Logger
+}
+
+var _ pii.Keyring = (*SQL)(nil)
+
+// OpenSQLite opens the keyring in the SQLite event-store file at path, on a
+// pool of its own with secure_delete on: a deleted key's bytes are
+// overwritten with zeros in the file, not merely unlinked.
+func OpenSQLite(ctx context.Context, path string, opts Options) (*SQL, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("keyring: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	return open(ctx, db, false, Table, opts)
+}
+
+// OpenPostgres opens the keyring in schema (created if absent) of the
+// PostgreSQL server at url: the event store's database and schema.
+func OpenPostgres(ctx context.Context, url, schema string, opts Options) (*SQL, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	table := Table
+	if schema != "" {
+		if _, err := db.ExecContext(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schema}.Sanitize()); err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("keyring: create schema %s: %w", schema, err)
+		}
+		table = pgx.Identifier{schema, Table}.Sanitize()
+	}
+	return open(ctx, db, true, table, opts)
+}
+
+func open(ctx context.Context, db *sql.DB, postgres bool, table string, opts Options) (*SQL, error) {
+	k := &SQL{db: db, postgres: postgres, table: table, log: opts.Logger}
+	if k.log == nil {
+		k.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.MasterKey != nil {
+		block, err := aes.NewCipher(opts.MasterKey)
+		if err == nil && len(opts.MasterKey) != pii.KeySize {
+			err = fmt.Errorf("a master key is %d bytes, not %d", pii.KeySize, len(opts.MasterKey))
+		}
+		if err == nil {
+			k.master, err = cipher.NewGCM(block)
+		}
+		if err != nil {
+			_ = db.Close()
+			return nil, fmt.Errorf("keyring: master key: %w", err)
+		}
+	}
+	blob := "BLOB"
+	if postgres {
+		blob = "BYTEA"
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+table+` (
+		subject      TEXT PRIMARY KEY,
+		key          `+blob+`,
+		created_at   BIGINT NOT NULL,
+		forgotten_at BIGINT
+	)`); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("keyring: create %s: %w", table, err)
+	}
+	return k, nil
+}
+
+// Close closes the keyring's pool.
+func (k *SQL) Close() error { return k.db.Close() }
+
+// q writes ? parameters as $n for PostgreSQL.
+func (k *SQL) q(query string) string {
+	query = strings.ReplaceAll(query, "{t}", k.table)
+	if !k.postgres {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (k *SQL) Key(ctx context.Context, subject string, create bool) ([]byte, error) {
+	key, err := k.read(ctx, subject)
+	if !errors.Is(err, pii.ErrNoKey) || !create {
+		return key, err
+	}
+	fresh, err := pii.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	stored, err := k.wrap(subject, fresh)
+	if err != nil {
+		return nil, err
+	}
+	// Two processes racing: the first insert wins, both read it back.
+	if _, err := k.db.ExecContext(ctx, k.q(`INSERT INTO {t} (subject, key, created_at) VALUES (?, ?, ?) ON CONFLICT (subject) DO NOTHING`),
+		subject, stored, time.Now().UnixNano()); err != nil {
+		return nil, fmt.Errorf("keyring: create the key of %s: %w", subject, err)
+	}
+	return k.read(ctx, subject)
+}
+
+func (k *SQL) read(ctx context.Context, subject string) ([]byte, error) {
+	var stored []byte
+	var forgotten sql.NullInt64
+	err := k.db.QueryRowContext(ctx, k.q(`SELECT key, forgotten_at FROM {t} WHERE subject = ?`), subject).Scan(&stored, &forgotten)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, pii.ErrNoKey
+	case err != nil:
+		return nil, fmt.Errorf("keyring: read the key of %s: %w", subject, err)
+	case forgotten.Valid || stored == nil:
+		return nil, pii.ErrForgotten
+	}
+	return k.unwrap(subject, stored)
+}
+
+// Forget deletes the key row and writes a tombstone in one transaction. On
+// SQLite, secure_delete zeroes the deleted row's bytes in the page, and a
+// TRUNCATE checkpoint then moves the page into the file and empties the
+// WAL, whose older frames still held the key; if a reader holds the WAL
+// open the checkpoint cannot finish, which is logged: those frames are
+// overwritten as the WAL wraps.
+func (k *SQL) Forget(ctx context.Context, subject string) error {
+	tx, err := k.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("keyring: forget %s: %w", subject, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, k.q(`DELETE FROM {t} WHERE subject = ?`), subject); err != nil {
+		return fmt.Errorf("keyring: forget %s: %w", subject, err)
+	}
+	now := time.Now().UnixNano()
+	if _, err := tx.ExecContext(ctx, k.q(`INSERT INTO {t} (subject, key, created_at, forgotten_at) VALUES (?, NULL, ?, ?)`), subject, now, now); err != nil {
+		return fmt.Errorf("keyring: forget %s: %w", subject, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("keyring: forget %s: %w", subject, err)
+	}
+	if !k.postgres {
+		var busy, logFrames, checkpointed int
+		err := k.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed)
+		if err != nil || busy != 0 {
+			k.log.Warn("keyring: the WAL still holds frames from before the forget until it wraps", slog.Any("error", err), slog.Int("busy", busy))
+		}
+	}
+	return nil
+}
+
+func (k *SQL) wrap(subject string, key []byte) ([]byte, error) {
+	if k.master == nil {
+		return key, nil
+	}
+	nonce := make([]byte, k.master.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, fmt.Errorf("keyring: %w", err)
+	}
+	return k.master.Seal(nonce, nonce, key, []byte(subject)), nil
+}
+
+func (k *SQL) unwrap(subject string, stored []byte) ([]byte, error) {
+	if k.master == nil {
+		if len(stored) != pii.KeySize {
+			return nil, fmt.Errorf("keyring: the key of %s is %d bytes (wrapped by a master key this process lacks?)", subject, len(stored))
+		}
+		return stored, nil
+	}
+	n := k.master.NonceSize()
+	if len(stored) < n {
+		return nil, fmt.Errorf("keyring: the key of %s is not wrapped", subject)
+	}
+	key, err := k.master.Open(nil, stored[:n], stored[n:], []byte(subject))
+	if err != nil {
+		return nil, fmt.Errorf("keyring: the key of %s does not open with the master key: %w", subject, err)
+	}
+	return key, nil
+}
