@@ -37,6 +37,7 @@ func BenchmarkSimilar100k(b *testing.B) {
 	if err := ix.Upsert(context.Background(), pts); err != nil {
 		b.Fatal(err)
 	}
+	exact := scent.NewReader(brute{Index: ix, points: pts}, scent.DefaultRules("Dar Al Oud"), nil)
 	for _, c := range []struct {
 		name string
 		ix   scent.Index
@@ -60,6 +61,31 @@ func BenchmarkSimilar100k(b *testing.B) {
 			}
 			b.ReportMetric(q(0.5), "p50-ms")
 			b.ReportMetric(q(0.99), "p99-ms")
+			if c.name == "memindex" {
+				b.ReportMetric(recall(b, rd, exact, pts, min(b.N, 20)), "recall@20")
+			}
 		})
 	}
+}
+
+// recall is the share of the brute-force answer's 20 products that the
+// index's answer holds too, over the first n products the benchmark asks
+// about (the pages after the rules: what a shopper sees).
+func recall(b *testing.B, got, want *scent.Reader, pts []scent.Point, n int) float64 {
+	found, total := 0, 0
+	for i := range n {
+		id := pts[(i*499)%len(pts)].ID
+		g, err1 := got.Similar(context.Background(), id, domain.AED, 20)
+		w, err2 := want.Similar(context.Background(), id, domain.AED, 20)
+		if err1 != nil || err2 != nil {
+			b.Fatal(err1, err2)
+		}
+		for _, m := range w {
+			total++
+			if slices.ContainsFunc(g, func(x scent.Match) bool { return x.ID == m.ID }) {
+				found++
+			}
+		}
+	}
+	return float64(found) / float64(total)
 }

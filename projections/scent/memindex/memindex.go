@@ -17,30 +17,38 @@ import (
 type Index struct {
 	dim int
 
-	mu     sync.RWMutex
-	byID   map[string]*entry // live points and tombstones
-	slots  []*entry          // by slot; nil for a retired slot
-	lists  [][]posting       // by dimension
-	norms  []float32         // by slot
-	dead   int               // retired slots still in lists
+	mu    sync.RWMutex
+	byID  map[string]*entry // live points and tombstones
+	slots []*entry          // by slot; nil for a retired slot
+	lists [][]posting       // by dimension
+	norms []float32         // by slot
+	// The vectors, sparse (a scent vector has some 20 values of 253, so
+	// 100,000 products take 6 MB rather than 100), one after another in
+	// slot order: slot s has dims[off[s]:off[s+1]] and their vals. A
+	// candidate walk in slot order reads them sequentially.
+	off  []uint32
+	dims []uint16
+	vals []float32
+	dead int // retired slots still in lists
+	// tops lists the slots by normalised top note: a query that keeps
+	// only products sharing a top note (similar-products) scores just
+	// those, instead of walking lists that reach nearly every point.
+	tops   map[string][]int32
 	state  map[string][]byte
 	scores sync.Pool // *scratch of len(slots), zeroed after use
 }
 
 type entry struct {
-	point scent.Point // without its Vector: see dims and vals
+	point scent.Point // without its Vector: see Index.dims and vals
 	slot  int         // -1 for a tombstone
-	// The vector, sparse: a scent vector has some 20 values of 253, so
-	// 100,000 products take 16 MB rather than 100.
-	dims []uint16
-	vals []float32
 }
 
 // vector rebuilds the dense vector.
 func (ix *Index) vector(e *entry) scent.Vector {
 	v := make(scent.Vector, ix.dim)
-	for i, d := range e.dims {
-		v[d] = e.vals[i]
+	from, to := ix.off[e.slot], ix.off[e.slot+1]
+	for i, d := range ix.dims[from:to] {
+		v[d] = ix.vals[from+uint32(i)]
 	}
 	return v
 }
@@ -56,6 +64,7 @@ func (ix *Index) out(e *entry) scent.Point {
 type scratch struct {
 	scores  []float32
 	touched []int32
+	seen    []uint64 // a bit per slot: a candidate already taken
 }
 
 type posting struct {
@@ -79,7 +88,9 @@ func (ix *Index) clear() {
 	ix.byID = map[string]*entry{}
 	ix.slots = nil
 	ix.lists = make([][]posting, ix.dim)
+	ix.tops = map[string][]int32{}
 	ix.norms = nil
+	ix.off, ix.dims, ix.vals = []uint32{0}, nil, nil
 	ix.dead = 0
 	ix.state = map[string][]byte{}
 	ix.scores = sync.Pool{}
@@ -119,12 +130,16 @@ func (ix *Index) Upsert(_ context.Context, points []scent.Point) error {
 			var sum float64
 			for d, x := range p.Vector {
 				if x != 0 {
-					e.dims, e.vals = append(e.dims, uint16(d)), append(e.vals, x)
+					ix.dims, ix.vals = append(ix.dims, uint16(d)), append(ix.vals, x)
 					ix.lists[d] = append(ix.lists[d], posting{slot: int32(e.slot), val: x})
 					sum += float64(x) * float64(x)
 				}
 			}
 			ix.norms = append(ix.norms, float32(math.Sqrt(sum)))
+			ix.off = append(ix.off, uint32(len(ix.dims)))
+			for _, n := range topNotes(p.Payload.Top) {
+				ix.tops[n] = append(ix.tops[n], int32(e.slot))
+			}
 		}
 		ix.byID[p.ID] = e
 	}
@@ -146,6 +161,7 @@ func clone(p scent.Point) scent.Point {
 func (ix *Index) compact() {
 	var slots []*entry
 	var norms []float32
+	off, dims, vals := []uint32{0}, []uint16(nil), []float32(nil)
 	renum := make([]int32, len(ix.slots))
 	for i, e := range ix.slots {
 		renum[i] = -1
@@ -154,6 +170,9 @@ func (ix *Index) compact() {
 			e.slot = len(slots)
 			slots = append(slots, e)
 			norms = append(norms, ix.norms[i])
+			from, to := ix.off[i], ix.off[i+1]
+			dims, vals = append(dims, ix.dims[from:to]...), append(vals, ix.vals[from:to]...)
+			off = append(off, uint32(len(dims)))
 		}
 	}
 	for d, l := range ix.lists {
@@ -165,7 +184,21 @@ func (ix *Index) compact() {
 		}
 		ix.lists[d] = slices.Clip(out)
 	}
+	for n, l := range ix.tops {
+		out := l[:0]
+		for _, s := range l {
+			if r := renum[s]; r >= 0 {
+				out = append(out, r)
+			}
+		}
+		if len(out) == 0 {
+			delete(ix.tops, n)
+		} else {
+			ix.tops[n] = slices.Clip(out)
+		}
+	}
 	ix.slots, ix.norms, ix.dead = slots, norms, 0
+	ix.off, ix.dims, ix.vals = off, dims, vals
 	ix.scores = sync.Pool{}
 }
 
@@ -201,22 +234,14 @@ func (ix *Index) Search(_ context.Context, q scent.Query) ([]scent.Hit, error) {
 	n := len(ix.slots)
 	sc, _ := ix.scores.Get().(*scratch)
 	if sc == nil || len(sc.scores) != n {
-		sc = &scratch{scores: make([]float32, n), touched: make([]int32, 0, n)}
+		sc = &scratch{scores: make([]float32, n), touched: make([]int32, 0, n), seen: make([]uint64, (n+63)/64)}
 	}
-	scores, touched := sc.scores, sc.touched[:0]
-	for d, w := range q.Vector {
-		if w == 0 {
-			continue
-		}
-		for _, p := range ix.lists[d] {
-			if scores[p.slot] == 0 {
-				touched = append(touched, p.slot)
-			}
-			scores[p.slot] += w * p.val
-			if scores[p.slot] == 0 { // cancelled out exactly: keep it marked
-				scores[p.slot] = math.SmallestNonzeroFloat32
-			}
-		}
+	scores := sc.scores
+	var touched []int32
+	if len(q.Filter.TopAny) > 0 {
+		touched = ix.scoreTops(q, sc)
+	} else {
+		touched = ix.walk(q.Vector, sc)
 	}
 	pass := ix.filter(q.Filter)
 	h := &top{}
@@ -266,6 +291,75 @@ func (ix *Index) Search(_ context.Context, q scent.Query) ([]scent.Hit, error) {
 		out[i].Point = ix.out(ix.byID[out[i].ID])
 	}
 	return out, nil
+}
+
+// walk scores every point sharing a dimension with v along the inverted
+// lists, and returns the slots it touched.
+func (ix *Index) walk(v scent.Vector, sc *scratch) []int32 {
+	scores, touched := sc.scores, sc.touched[:0]
+	for d, w := range v {
+		if w == 0 {
+			continue
+		}
+		for _, p := range ix.lists[d] {
+			if scores[p.slot] == 0 {
+				touched = append(touched, p.slot)
+			}
+			scores[p.slot] += w * p.val
+			if scores[p.slot] == 0 { // cancelled out exactly: keep it marked
+				scores[p.slot] = math.SmallestNonzeroFloat32
+			}
+		}
+	}
+	return touched
+}
+
+// scoreTops scores only the points having one of q.Filter.TopAny as a top
+// note — the only ones the filter lets through, so the answer is as exact
+// as the walk's — each by its own sparse vector. The dot products are
+// summed in dimension order, as the walk sums them, so both paths give
+// the same float32 score. A candidate with a dot product of 0 stays
+// untouched, as in the walk, and may come back in the zero fill.
+func (ix *Index) scoreTops(q scent.Query, sc *scratch) []int32 {
+	scores, touched, seen := sc.scores, sc.touched[:0], sc.seen
+	for _, n := range topNotes(q.Filter.TopAny) {
+		for _, s := range ix.tops[n] {
+			if seen[s/64]&(1<<(s%64)) != 0 {
+				continue
+			}
+			seen[s/64] |= 1 << (s % 64)
+			if ix.slots[s] == nil {
+				continue
+			}
+			var dot float32
+			from, to := ix.off[s], ix.off[s+1]
+			vals := ix.vals[from:to]
+			for i, d := range ix.dims[from:to] {
+				dot += q.Vector[d] * vals[i]
+			}
+			if dot != 0 {
+				scores[s] = dot
+				touched = append(touched, s)
+			}
+		}
+	}
+	for _, n := range topNotes(q.Filter.TopAny) { // clear the marks for the next query
+		for _, s := range ix.tops[n] {
+			seen[s/64] = 0
+		}
+	}
+	return touched
+}
+
+// topNotes are the distinct normalised names of notes.
+func topNotes(notes []string) []string {
+	out := make([]string, 0, len(notes))
+	for _, n := range notes {
+		if n = scent.Normalize(n); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (ix *Index) filter(f scent.Filter) func(*entry) bool {
