@@ -51,24 +51,29 @@ func (t table) lookup(code string) (shipment.Status, bool) {
 // parser reads one carrier's payload into scans.
 type parser func(body []byte) ([]Event, error)
 
-// Carrier is one carrier's webhook reader.
+// Carrier is one carrier's reader of webhooks and of tracking answers.
 type Carrier struct {
 	name  shipment.Carrier
-	parse parser
+	parse parser // a webhook delivery
+	track parser // an answer of the carrier's tracking API
 	table table
 }
 
-// Lookup returns the reader of the named carrier.
+// Lookup returns the reader of the named carrier. Aramex's and SMSA's
+// webhooks are their tracking APIs' answers pushed, so one parser reads
+// both; DHL's webhook is the Unified tracking shape while its MyDHL API
+// answers in Express checkpoint codes, and Fetchr's order history has a
+// shape of its own.
 func Lookup(name string) (Carrier, bool) {
 	switch shipment.Carrier(name) {
 	case shipment.Fetchr:
-		return Carrier{shipment.Fetchr, parseFetchr, fetchrTable()}, true
+		return Carrier{shipment.Fetchr, parseFetchr, parseFetchrHistory, fetchrTable()}, true
 	case shipment.Aramex:
-		return Carrier{shipment.Aramex, parseAramex, aramexTable()}, true
+		return Carrier{shipment.Aramex, parseAramex, parseAramex, aramexTable()}, true
 	case shipment.SMSA:
-		return Carrier{shipment.SMSA, parseSMSA, smsaTable()}, true
+		return Carrier{shipment.SMSA, parseSMSA, parseSMSA, smsaTable()}, true
 	case shipment.DHL:
-		return Carrier{shipment.DHL, parseDHL, dhlTable()}, true
+		return Carrier{shipment.DHL, parseDHL, parseDHLExpress, dhlTable()}, true
 	}
 	return Carrier{}, false
 }
@@ -84,11 +89,18 @@ func (c Carrier) Name() shipment.Carrier { return c.name }
 // Parse reads a verified body into normalized scans, in the payload's
 // order. It refuses invalid UTF-8, bodies that are not the carrier's shape,
 // and scans without a tracking number, a status or a time.
-func (c Carrier) Parse(body []byte) ([]Event, error) {
+func (c Carrier) Parse(body []byte) ([]Event, error) { return c.read(c.parse, body) }
+
+// ParseTracking reads an answer of the carrier's tracking API (Aramex
+// TrackShipments, SMSA track, MyDHL shipment tracking, Fetchr order
+// history) into normalized scans, with the same checks as Parse.
+func (c Carrier) ParseTracking(body []byte) ([]Event, error) { return c.read(c.track, body) }
+
+func (c Carrier) read(parse parser, body []byte) ([]Event, error) {
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: the body is not valid UTF-8", ErrMalformed)
 	}
-	events, err := c.parse(body)
+	events, err := parse(body)
 	if err != nil {
 		return nil, err
 	}

@@ -191,3 +191,138 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Tracking answers, in the shapes of each carrier's tracking API (Aramex
+// TrackShipments' JSON answer, SMSA's track answer, the MyDHL API's
+// shipment tracking example, Fetchr's order history as its SDK records
+// it), with the fields the parsers ignore left in → the statuses.
+func TestParseTracking(t *testing.T) {
+	type want struct {
+		status shipment.Status
+		known  bool
+		at     time.Time
+		where  string
+	}
+	cases := []struct {
+		carrier, name, tracking, body string
+		want                          []want
+	}{
+		{"aramex", "TrackShipments answer", "44169443645", `{"Transaction":{"Reference1":"s-1","Reference2":"","Reference3":"","Reference4":"","Reference5":""},
+			"Notifications":[],"HasErrors":false,"NonExistingWaybills":[],
+			"TrackingResults":[{"Key":"44169443645","Value":[
+			 {"WaybillNumber":"44169443645","UpdateCode":"SH014","UpdateDescription":"Record created.","UpdateDateTime":"/Date(1714550400000+0400)/","UpdateLocation":"Dubai, United Arab Emirates","Comments":"","ProblemCode":"","GrossWeight":"0.5","ChargeableWeight":"0.5","WeightUnit":"KG"},
+			 {"WaybillNumber":"44169443645","UpdateCode":"SH047","UpdateDescription":"Received at Operations Facility","UpdateDateTime":"/Date(1714600800000+0400)/","UpdateLocation":"Dubai, United Arab Emirates","Comments":"","ProblemCode":""},
+			 {"WaybillNumber":"44169443645","UpdateCode":"SH003","UpdateDescription":"Out for Delivery","UpdateDateTime":"/Date(1714638600000+0400)/","UpdateLocation":"Abu Dhabi, United Arab Emirates","Comments":"","ProblemCode":""},
+			 {"WaybillNumber":"44169443645","UpdateCode":"SH005","UpdateDescription":"Delivered","UpdateDateTime":"/Date(1714658400000+0400)/","UpdateLocation":"Abu Dhabi, United Arab Emirates","Comments":"Signed by JESSICA","ProblemCode":""}]}]}`,
+			[]want{{shipment.PreTransit, true, time.UnixMilli(1714550400000), "Dubai, United Arab Emirates"},
+				{shipment.InTransit, true, time.UnixMilli(1714600800000), "Dubai, United Arab Emirates"},
+				{shipment.OutForDelivery, true, time.UnixMilli(1714638600000), "Abu Dhabi, United Arab Emirates"},
+				{shipment.Delivered, true, time.UnixMilli(1714658400000), "Abu Dhabi, United Arab Emirates"}}},
+		{"smsa", "track answer", "231200021000", `{"AWB":"231200021000","Reference":"s-2","Pieces":1,"CODAmount":0,"ContentDesc":"Perfume","RecipientName":"Customer",
+			"OriginCity":"Riyadh","DesinationCity":"Jeddah","isDelivered":false,"Scans":[
+			 {"ReceivedBy":"","City":"Riyadh","ScanType":"DR","ScanDescription":"Data Received","ScanDateTime":"2024-05-01T09:00:00","ScanTimeZone":"+03:00"},
+			 {"ReceivedBy":"","City":"Riyadh","ScanType":"PU","ScanDescription":"Picked Up","ScanDateTime":"2024-05-01T10:00:00","ScanTimeZone":"+03:00"},
+			 {"ReceivedBy":"","City":"Jeddah","ScanType":"UD","ScanDescription":"Consignee not available","ScanDateTime":"2024-05-02T12:00:00","ScanTimeZone":"+03:00"},
+			 {"ReceivedBy":"","City":"Jeddah","ScanType":"RT","ScanDescription":"Returned to client","ScanDateTime":"2024-05-09T12:00:00","ScanTimeZone":"+03:00"}]}`,
+			[]want{{shipment.PreTransit, true, time.Date(2024, 5, 1, 6, 0, 0, 0, time.UTC), "Riyadh"},
+				{shipment.InTransit, true, time.Date(2024, 5, 1, 7, 0, 0, 0, time.UTC), "Riyadh"},
+				{shipment.FailedAttempt, true, time.Date(2024, 5, 2, 9, 0, 0, 0, time.UTC), "Jeddah"},
+				{shipment.ReturnedToSender, true, time.Date(2024, 5, 9, 9, 0, 0, 0, time.UTC), "Jeddah"}}},
+		{"dhl", "MyDHL shipment tracking", "1234567890", `{"shipments":[{"shipmentTrackingNumber":"1234567890","status":"Success","shipmentTimestamp":"2024-05-01T18:00:31",
+			"productCode":"N","description":"Perfume","shipperDetails":{"name":"Vendor","serviceArea":[{"code":"DXB","description":"Dubai-AE"}]},
+			"events":[
+			 {"date":"2024-05-01","time":"18:00:31","typeCode":"PU","description":"Shipment picked up","serviceArea":[{"code":"DXB","description":"Dubai-AE"}],"signedBy":""},
+			 {"date":"2024-05-02","time":"07:10:00","typeCode":"AR","description":"Arrived at DHL Delivery Facility","serviceArea":[{"code":"AUH","description":"Abu Dhabi-AE"}]},
+			 {"date":"2024-05-02","time":"08:30:00","typeCode":"WC","description":"With delivery courier","serviceArea":[{"code":"AUH","description":"Abu Dhabi-AE"}]},
+			 {"date":"2024-05-02","time":"11:00:00","typeCode":"NH","description":"Delivery attempted; consignee premises closed","serviceArea":[{"code":"AUH","description":"Abu Dhabi-AE"}]},
+			 {"date":"2024-05-03","time":"10:15:00","typeCode":"OK","description":"Delivered","serviceArea":[{"code":"AUH","description":"Abu Dhabi-AE"}],"signedBy":"JESSICA"},
+			 {"date":"2024-05-03","time":"10:16:00","typeCode":"ZZ","description":"Something new"}]}]}`,
+			[]want{{shipment.InTransit, true, time.Date(2024, 5, 1, 18, 0, 31, 0, time.UTC), "Dubai-AE"},
+				{shipment.InTransit, true, time.Date(2024, 5, 2, 7, 10, 0, 0, time.UTC), "Abu Dhabi-AE"},
+				{shipment.OutForDelivery, true, time.Date(2024, 5, 2, 8, 30, 0, 0, time.UTC), "Abu Dhabi-AE"},
+				{shipment.FailedAttempt, true, time.Date(2024, 5, 2, 11, 0, 0, 0, time.UTC), "Abu Dhabi-AE"},
+				{shipment.Delivered, true, time.Date(2024, 5, 3, 10, 15, 0, 0, time.UTC), "Abu Dhabi-AE"},
+				{shipment.Exception, false, time.Date(2024, 5, 3, 10, 16, 0, 0, time.UTC), ""}}},
+		{"fetchr", "order history, one status", "34146607575779", `{"tracking_information":{"status_name":"uploaded","status_code":"UPL","status_date":"2018-06-27T10:20:37.317385",
+			"source":"fetchr","status_date_local":"2018-06-27 14:20:46","status_description":"Order Created"},
+			"order_information":{"tracking_no":"34146607575779","client_ref":"199619721aabb12345"},"status":"OK"}`,
+			[]want{{shipment.PreTransit, true, time.Date(2018, 6, 27, 10, 20, 37, 317385000, time.UTC), ""}}},
+		{"fetchr", "order history, a list", "34146607575780", `{"tracking_information":[
+			 {"status_name":"uploaded","status_code":"UPL","status_date":"2018-06-27T10:20:37","status_description":"Order Created"},
+			 {"status_name":"out_for_delivery","status_code":"OFD","status_date":"2018-06-28T06:00:00","status_description":"Out for delivery"},
+			 {"status_name":"delivered","status_code":"DLV","status_date":"2018-06-28T09:00:00","status_description":"Delivered"}],
+			"order_information":{"tracking_no":"34146607575780","client_ref":"s-4"},"status":"OK"}`,
+			[]want{{shipment.PreTransit, true, time.Date(2018, 6, 27, 10, 20, 37, 0, time.UTC), ""},
+				{shipment.OutForDelivery, true, time.Date(2018, 6, 28, 6, 0, 0, 0, time.UTC), ""},
+				{shipment.Delivered, true, time.Date(2018, 6, 28, 9, 0, 0, 0, time.UTC), ""}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.carrier+"/"+tc.name, func(t *testing.T) {
+			c, _ := Lookup(tc.carrier)
+			got, err := c.ParseTracking([]byte(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("%d events, want %d: %+v", len(got), len(tc.want), got)
+			}
+			for i, w := range tc.want {
+				g := got[i]
+				if g.TrackingNumber != tc.tracking || g.Status != w.status || g.Known != w.known || !g.OccurredAt.Equal(w.at) || g.Location != w.where {
+					t.Errorf("event %d = %s %s known=%v at %s in %q, want %s %s known=%v at %s in %q", i, g.TrackingNumber, g.Status, g.Known,
+						g.OccurredAt.UTC(), g.Location, tc.tracking, w.status, w.known, w.at.UTC(), w.where)
+				}
+				if g.ID == "" || g.CarrierStatus == "" {
+					t.Errorf("event %d: id %q, carrier status %q", i, g.ID, g.CarrierStatus)
+				}
+			}
+		})
+	}
+}
+
+func TestParseTrackingRefuses(t *testing.T) {
+	for _, tc := range []struct{ carrier, body string }{
+		{"dhl", `{"shipments":[{"shipmentTrackingNumber":"1","events":[]}]}`},
+		{"dhl", `{"shipments":[{"shipmentTrackingNumber":"1","events":[{"date":"yesterday","time":"","typeCode":"OK"}]}]}`},
+		{"dhl", `{"shipments":[{"shipmentTrackingNumber":"","events":[{"date":"2024-05-01","time":"10:00:00","typeCode":"OK"}]}]}`},
+		{"dhl", `{"shipments":[{"shipmentTrackingNumber":"1","events":[{"date":"2024-05-01","time":"10:00:00","typeCode":""}]}]}`},
+		{"dhl", `{"shipments":"1"}`},
+		{"fetchr", `{"tracking_information":null,"order_information":{"tracking_no":"F"}}`},
+		{"fetchr", `{"tracking_information":{"status_name":"delivered","status_date":"2018-06-28T09:00:00"},"order_information":{}}`},
+		{"fetchr", `{"tracking_information":[{"status_name":"delivered","status_date":"soon"}],"order_information":{"tracking_no":"F"}}`},
+		{"fetchr", `{"tracking_information":7}`},
+		{"aramex", `{"HasErrors":true,"Notifications":[{"Code":"ERR01","Message":"bad"}],"TrackingResults":[]}`},
+		{"smsa", `{"AWB":"1","Scans":[]}`},
+		{"smsa", `<html>Service Unavailable</html>`},
+	} {
+		c, _ := Lookup(tc.carrier)
+		if _, err := c.ParseTracking([]byte(tc.body)); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s %q: err %v, want ErrMalformed", tc.carrier, tc.body, err)
+		}
+	}
+}
+
+func FuzzParseTracking(f *testing.F) {
+	f.Add("dhl", []byte(`{"shipments":[{"shipmentTrackingNumber":"1","events":[{"date":"2024-05-01","time":"10:00:00","typeCode":"OK"}]}]}`))
+	f.Add("fetchr", []byte(`{"tracking_information":[{"status_name":"delivered","status_date":"2018-06-28T09:00:00"}],"order_information":{"tracking_no":"F"}}`))
+	f.Add("aramex", []byte(`{"TrackingResults":[{"Key":"1","Value":[{"UpdateCode":"SH005","UpdateDateTime":"/Date(1714550400000+0400)/"}]}]}`))
+	f.Add("smsa", []byte(`{"AWB":"1","Scans":[{"ScanType":"DL","ScanDateTime":"2024-05-01T10:00:00"}]}`))
+	f.Fuzz(func(t *testing.T, name string, body []byte) {
+		c, ok := Lookup(name)
+		if !ok {
+			return
+		}
+		events, err := c.ParseTracking(body)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error %v is not ErrMalformed", err)
+			}
+			return
+		}
+		for _, e := range events {
+			if e.ID == "" || e.TrackingNumber == "" || e.Status == "" || e.OccurredAt.IsZero() {
+				t.Fatalf("incomplete event %+v", e)
+			}
+		}
+	})
+}

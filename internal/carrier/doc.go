@@ -6,7 +6,11 @@
 // statuses of domain/shipment. A status no table knows is kept, as an
 // exception carrying the carrier's own words, never dropped.
 //
-// One file per carrier holds its payload shape and its table.
+// ParseTracking reads the answers of the carriers' tracking APIs through the
+// same tables (DHL's MyDHL answers in Express checkpoint codes, which have
+// a table of their own), for the adapters that poll them.
+//
+// One file per carrier holds its payload shapes and its tables.
 //
 // It may import domain and the standard library; nothing else of ours.
 package carrier

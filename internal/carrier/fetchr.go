@@ -1,6 +1,8 @@
 package carrier
 
 import (
+	"bytes"
+	"encoding/json"
 	"time"
 
 	"github.com/souq-market/souq/domain/shipment"
@@ -23,6 +25,7 @@ type fetchrPayload struct {
 func fetchrTable() table {
 	return table{
 		"ORDER_CREATED":          shipment.PreTransit,
+		"UPLOADED":               shipment.PreTransit, // the order history's "order created"
 		"PICKED_UP":              shipment.InTransit,
 		"AT_HUB":                 shipment.InTransit,
 		"IN_TRANSIT":             shipment.InTransit,
@@ -48,4 +51,57 @@ func parseFetchr(body []byte) ([]Event, error) {
 	}
 	return []Event{{ID: p.EventID, TrackingNumber: p.TrackingNo, CarrierStatus: p.StatusCode + " " + p.StatusDescription,
 		code: p.StatusCode, Location: p.Location, OccurredAt: at}}, nil
+}
+
+// Fetchr's former order-history answer (GET /order/history/{tracking}/ of
+// its order API, as its client SDKs record it): the order's tracking
+// number and reference, and its tracking_information, one status or a
+// list of them, each with a status_name (the table's code), a status_code
+// abbreviation, words and a UTC status_date. Whether the history answered
+// one entry or a list is not recorded plainly; both are read.
+type fetchrHistory struct {
+	TrackingInformation jsonOneOrMany[fetchrStatus] `json:"tracking_information"`
+	OrderInformation    struct {
+		TrackingNo string `json:"tracking_no"`
+		ClientRef  string `json:"client_ref"`
+	} `json:"order_information"`
+}
+
+type fetchrStatus struct {
+	StatusName        string `json:"status_name"`
+	StatusCode        string `json:"status_code"`
+	StatusDescription string `json:"status_description"`
+	StatusDate        string `json:"status_date"`
+}
+
+func parseFetchrHistory(body []byte) ([]Event, error) {
+	var p fetchrHistory
+	if err := strict(body, &p); err != nil {
+		return nil, err
+	}
+	out := make([]Event, 0, len(p.TrackingInformation))
+	for _, st := range p.TrackingInformation {
+		at, err := parseTime(st.StatusDate, time.UTC)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Event{TrackingNumber: p.OrderInformation.TrackingNo,
+			CarrierStatus: st.StatusName + " " + st.StatusDescription, code: st.StatusName, OccurredAt: at})
+	}
+	return out, nil
+}
+
+// jsonOneOrMany reads a JSON value that is either one T or a list of them.
+type jsonOneOrMany[T any] []T
+
+func (m *jsonOneOrMany[T]) UnmarshalJSON(b []byte) error {
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+		return json.Unmarshal(t, (*[]T)(m))
+	}
+	var one T
+	if err := json.Unmarshal(b, &one); err != nil {
+		return err
+	}
+	*m = jsonOneOrMany[T]{one}
+	return nil
 }
