@@ -17,6 +17,11 @@ import (
 // ErrMalformed is a payload that is not the carrier's documented shape.
 var ErrMalformed = errors.New("carrier: malformed payload")
 
+// ErrNoEvents is a payload of the right shape without a scan: malformed as
+// a webhook delivery, but the honest answer of a tracking API about a
+// parcel not scanned yet.
+var ErrNoEvents = fmt.Errorf("%w: no tracking event in the payload", ErrMalformed)
+
 // Event is one carrier scan, normalized.
 type Event struct {
 	// ID identifies the scan across deliveries: the carrier's own event ID
@@ -105,7 +110,7 @@ func (c Carrier) read(parse parser, body []byte) ([]Event, error) {
 		return nil, err
 	}
 	if len(events) == 0 {
-		return nil, fmt.Errorf("%w: no tracking event in the payload", ErrMalformed)
+		return nil, ErrNoEvents
 	}
 	for i := range events {
 		e := &events[i]

@@ -292,13 +292,17 @@ func TestParseTrackingRefuses(t *testing.T) {
 		{"fetchr", `{"tracking_information":[{"status_name":"delivered","status_date":"soon"}],"order_information":{"tracking_no":"F"}}`},
 		{"fetchr", `{"tracking_information":7}`},
 		{"aramex", `{"HasErrors":true,"Notifications":[{"Code":"ERR01","Message":"bad"}],"TrackingResults":[]}`},
-		{"smsa", `{"AWB":"1","Scans":[]}`},
 		{"smsa", `<html>Service Unavailable</html>`},
 	} {
 		c, _ := Lookup(tc.carrier)
 		if _, err := c.ParseTracking([]byte(tc.body)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s %q: err %v, want ErrMalformed", tc.carrier, tc.body, err)
 		}
+	}
+	// A parcel not scanned yet: the right shape, no scan, told apart.
+	c, _ := Lookup("smsa")
+	if _, err := c.ParseTracking([]byte(`{"AWB":"1","Scans":[]}`)); !errors.Is(err, ErrNoEvents) {
+		t.Errorf("no scans: %v, want ErrNoEvents", err)
 	}
 }
 
