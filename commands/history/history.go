@@ -84,13 +84,19 @@ func New(store eventstore.Store, reg *eventstore.Registry) *Reader {
 }
 
 func (r *Reader) aggregate(stream string) (string, commands.Aggregate, error) {
+	k, a, err := r.kindOf(stream)
+	return k.name, a, err
+}
+
+// kindOf finds a stream's kind and makes its fresh aggregate.
+func (r *Reader) kindOf(stream string) (kind, commands.Aggregate, error) {
 	for _, k := range r.kinds {
 		if id, ok := strings.CutPrefix(stream, k.prefix); ok && id != "" {
 			a, err := k.new(id)
-			return k.name, a, err
+			return k, a, err
 		}
 	}
-	return "", nil, fmt.Errorf("%w: %q", ErrUnknownStream, stream)
+	return kind{}, nil, fmt.Errorf("%w: %q", ErrUnknownStream, stream)
 }
 
 // Events reads a stream's events from first to last, all of them (an empty
@@ -135,13 +141,9 @@ func (r *Reader) fold(stream string, events []eventstore.RecordedEvent, cut Cut)
 		if !cut.includes(e) {
 			break
 		}
-		v, err := r.reg.DecodeRecorded(e)
+		de, err := r.decode(e)
 		if err != nil {
-			return State{}, fmt.Errorf("history: %s at revision %d: %w", stream, e.StreamRevision, err)
-		}
-		de, ok := v.(domain.Event)
-		if !ok {
-			return State{}, fmt.Errorf("history: %s at revision %d: %s decodes to %T, not a domain event", stream, e.StreamRevision, e.Type, v)
+			return State{}, err
 		}
 		agg.Apply(de)
 		st.Events++
@@ -149,6 +151,19 @@ func (r *Reader) fold(stream string, events []eventstore.RecordedEvent, cut Cut)
 	}
 	st.Fields, err = Snapshot(agg)
 	return st, err
+}
+
+// decode turns a stored event into the domain event an aggregate applies.
+func (r *Reader) decode(e eventstore.RecordedEvent) (domain.Event, error) {
+	v, err := r.reg.DecodeRecorded(e)
+	if err != nil {
+		return nil, fmt.Errorf("history: %s at revision %d: %w", e.StreamID, e.StreamRevision, err)
+	}
+	de, ok := v.(domain.Event)
+	if !ok {
+		return nil, fmt.Errorf("history: %s at revision %d: %s decodes to %T, not a domain event", e.StreamID, e.StreamRevision, e.Type, v)
+	}
+	return de, nil
 }
 
 // hidden are getters a state never shows: the pending changes (always none
