@@ -1,6 +1,9 @@
 package eventstore
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // Kinds of IntegrityProblem.
 const (
@@ -28,10 +31,11 @@ type IntegrityProblem struct {
 
 // String renders the problem for a report line.
 func (p IntegrityProblem) String() string {
-	if p.Stream == "" {
-		return "position " + itoa(uint64(p.Position)) + ": " + p.Kind + ": " + p.Detail
+	at := "position " + strconv.FormatUint(uint64(p.Position), 10)
+	if p.Stream != "" {
+		at += " (" + strconv.Quote(p.Stream) + " revision " + strconv.FormatUint(p.Revision, 10) + ")"
 	}
-	return "position " + itoa(uint64(p.Position)) + " (" + p.Stream + "@" + itoa(p.Revision) + "): " + p.Kind + ": " + p.Detail
+	return at + ": " + p.Kind + ": " + p.Detail
 }
 
 // IntegrityVerifier is implemented by stores that keep hash chains and signed checkpoints.
@@ -39,18 +43,4 @@ type IntegrityVerifier interface {
 	// VerifyIntegrity walks the whole log in global order; progress (may be nil) is called
 	// every few thousand events with the position reached and the head.
 	VerifyIntegrity(ctx context.Context, progress func(done, head Position)) ([]IntegrityProblem, error)
-}
-
-func itoa(n uint64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }

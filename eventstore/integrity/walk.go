@@ -192,7 +192,7 @@ func (w *Walker) stream(r Row, stored Hash) {
 		}
 	default:
 		w.report(r.Position, r.Stream, r.Revision, eventstore.IntegrityReordered,
-			fmt.Sprintf("stream %s has revision %d a second time", r.Stream, r.Revision))
+			fmt.Sprintf("stream %q has revision %d a second time", r.Stream, r.Revision))
 		return
 	}
 
@@ -303,6 +303,7 @@ func (w *Walker) contentFails(r Row, prev, stored Hash) {
 // Finish ends the walk and returns the problems found, by position.
 // Checkpoints past the last row mean events were cut off the end.
 func (w *Walker) Finish() []eventstore.IntegrityProblem {
+	var furthest uint64 // the furthest validly signed checkpoint past the end
 	for _, c := range w.checkpoints {
 		signed, ok := FromBytes(c.Global)
 		if !ok || !ValidSignature(w.key, c.Position, signed, c.Signature) {
@@ -310,8 +311,11 @@ func (w *Walker) Finish() []eventstore.IntegrityProblem {
 				fmt.Sprintf("the checkpoint at position %d, past the end of the log (%d), has a signature that does not match", c.Position, w.last))
 			continue
 		}
+		furthest = max(furthest, c.Position)
+	}
+	if furthest > 0 {
 		w.report(w.last+1, "", 0, eventstore.IntegrityMissing,
-			fmt.Sprintf("a checkpoint signed position %d but the log ends at %d: missing %s", c.Position, w.last, span("position", w.last+1, c.Position)))
+			fmt.Sprintf("a checkpoint signed position %d but the log ends at %d: missing %s", furthest, w.last, span("position", w.last+1, furthest)))
 	}
 	w.checkpoints = nil
 	w.reportGaps()
@@ -331,14 +335,14 @@ func (w *Walker) reportGaps() {
 			l := &w.lost[i]
 			if l.count >= n && uint64(w.problems[l.problem].Position) <= g.position {
 				l.count -= n
-				w.problems[l.problem].Detail += fmt.Sprintf("; stream %s lacks %s accordingly", g.stream, span("revision", g.from, g.to))
+				w.problems[l.problem].Detail += fmt.Sprintf("; stream %q lacks %s accordingly", g.stream, span("revision", g.from, g.to))
 				explained = true
 				break
 			}
 		}
 		if !explained {
 			w.report(g.position, g.stream, g.to+1, eventstore.IntegrityMissing,
-				fmt.Sprintf("stream %s reaches revision %d here without %s", g.stream, g.to+1, span("revision", g.from, g.to)))
+				fmt.Sprintf("stream %q reaches revision %d here without %s", g.stream, g.to+1, span("revision", g.from, g.to)))
 		}
 	}
 	w.gaps = nil

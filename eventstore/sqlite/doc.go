@@ -10,5 +10,15 @@
 // $all never shows a gap, even when another process (a CLI) appends to the
 // same file.
 //
-// It may import eventstore, the standard library and modernc.org/sqlite.
+// Tamper evidence (eventstore/integrity): the writer chains each event's hash
+// to the previous event of its stream and to the previous position, inside
+// the append's transaction under the write lock (so a batch's events chain to
+// each other, and another process's appends are seen), and signs a checkpoint
+// every CheckpointEvery events in the same transaction and on a clean close.
+// VerifyIntegrity walks the file in one read snapshot. The table checkpoints
+// and the columns hash and global_hash come with migration 2, which hashes
+// the events already stored.
+//
+// It may import eventstore, eventstore/integrity, the standard library and
+// modernc.org/sqlite.
 package sqlite

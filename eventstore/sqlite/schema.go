@@ -6,14 +6,21 @@ import (
 	"fmt"
 )
 
+// migration is one schema step: SQL, then optionally Go over the data in
+// the same transaction.
+type migration struct {
+	sql  string
+	fill func(ctx context.Context, conn *sql.Conn) error
+}
+
 // migrations returns the schema steps, applied in order, each once and in its
 // own transaction; migration N is migrations()[N-1]. Never edit one that has
-// shipped: append a new one (issue 8 adds the per-event hash chain column
-// this way). A function, not a package variable, so nothing can change it.
-func migrations() []string {
-	return []string{
+// shipped: append a new one. A function, not a package variable, so nothing
+// can change it.
+func migrations() []migration {
+	return []migration{
 		// 1: the events and the streams' last revisions.
-		`CREATE TABLE events (
+		{sql: `CREATE TABLE events (
 		position        INTEGER PRIMARY KEY CHECK (position > 0),
 		stream_id       TEXT    NOT NULL,
 		stream_revision INTEGER NOT NULL CHECK (stream_revision >= 0),
@@ -28,7 +35,18 @@ func migrations() []string {
 	CREATE TABLE streams (
 		stream_id TEXT    PRIMARY KEY,
 		revision  INTEGER NOT NULL CHECK (revision >= 0)
-	) STRICT, WITHOUT ROWID;`,
+	) STRICT, WITHOUT ROWID;`},
+		// 2: tamper evidence (see eventstore/integrity): each event's hash
+		// chained in its stream and in the global order, filled for the
+		// events already stored, and the signed checkpoints.
+		{sql: `ALTER TABLE events ADD COLUMN hash BLOB;
+	ALTER TABLE events ADD COLUMN global_hash BLOB;
+	CREATE TABLE checkpoints (
+		position    INTEGER PRIMARY KEY CHECK (position > 0),
+		global_hash BLOB    NOT NULL,
+		signature   BLOB    NOT NULL,
+		created_at  INTEGER NOT NULL -- unix seconds
+	) STRICT;`, fill: fillHashes},
 	}
 }
 
@@ -51,7 +69,7 @@ func migrate(ctx context.Context, conn *sql.Conn) error {
 	}
 }
 
-func migrateOne(ctx context.Context, conn *sql.Conn, migrations []string) (done bool, err error) {
+func migrateOne(ctx context.Context, conn *sql.Conn, migrations []migration) (done bool, err error) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		return false, fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -74,8 +92,14 @@ func migrateOne(ctx context.Context, conn *sql.Conn, migrations []string) (done 
 		return true, nil
 	}
 	next := current + 1
-	if _, err := conn.ExecContext(ctx, migrations[next-1]); err != nil {
+	step := migrations[next-1]
+	if _, err := conn.ExecContext(ctx, step.sql); err != nil {
 		return false, fmt.Errorf("sqlite: migration %d: %w", next, err)
+	}
+	if step.fill != nil {
+		if err := step.fill(ctx, conn); err != nil {
+			return false, fmt.Errorf("sqlite: migration %d: %w", next, err)
+		}
 	}
 	if _, err := conn.ExecContext(ctx, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, unixepoch())", next); err != nil {
 		return false, fmt.Errorf("sqlite: record migration %d: %w", next, err)

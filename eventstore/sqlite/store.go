@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/eventstore/integrity"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -34,6 +36,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Now stamps RecordedAt when an event has none; default time.Now.
 	Now func() time.Time
+	// IntegrityKey signs the checkpoints (see eventstore/integrity); default:
+	// the key in integrity.key beside the file, made on first use, which
+	// guards against accidental edits only.
+	IntegrityKey []byte
+	// CheckpointEvery is how many events pass between signed checkpoints;
+	// default 1,000. One is also signed on a clean close.
+	CheckpointEvery int
+
+	noIntegrity bool // no hashes at all: only for benchmarks of their cost
 }
 
 func (o Options) withDefaults() Options {
@@ -58,6 +69,9 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = 1000
+	}
 	return o
 }
 
@@ -65,6 +79,7 @@ func (o Options) withDefaults() Options {
 type Store struct {
 	opts   Options
 	path   string
+	key    []byte // signs and checks checkpoints
 	log    *slog.Logger
 	signal eventstore.Signal
 
@@ -94,8 +109,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	base := path + "?_pragma=" + fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()) +
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
 
-	s := &Store{opts: opts, path: path, log: opts.Logger, reqs: make(chan *request, opts.MaxBatch), done: make(chan struct{})}
+	s := &Store{opts: opts, path: path, key: opts.IntegrityKey, log: opts.Logger, reqs: make(chan *request, opts.MaxBatch), done: make(chan struct{})}
 	var err error
+	if s.key == nil {
+		if s.key, err = integrity.LoadOrCreateKey(filepath.Join(filepath.Dir(path), "integrity.key")); err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+	}
 	if s.wdb, err = sql.Open("sqlite", base); err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -121,7 +141,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := migrate(ctx, s.wconn); err != nil {
 		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
 	}
-	if s.w, err = newWriter(ctx, s.wconn); err != nil {
+	checkpoints := integrity.Checkpointer{Key: s.key, Every: uint64(opts.CheckpointEvery)}
+	if opts.noIntegrity {
+		checkpoints.Key = nil
+	}
+	if s.w, err = newWriter(ctx, s.wconn, checkpoints, !opts.noIntegrity); err != nil {
 		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
 	}
 
@@ -174,9 +198,15 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	<-s.done
 	s.signal.Notify() // wake subscribers so they see the store closed
+	var cpErr error
+	if !s.opts.noIntegrity {
+		if err := s.w.checkpointHead(context.Background(), s.key); err != nil {
+			cpErr = fmt.Errorf("sqlite: close: sign the head: %w", err)
+		}
+	}
 	s.reads.close()
 	s.w.close()
-	return errors.Join(s.rdb.Close(), s.wconn.Close(), s.wdb.Close())
+	return errors.Join(cpErr, s.rdb.Close(), s.wconn.Close(), s.wdb.Close())
 }
 
 // Head is the position of the last committed event.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/eventstore/integrity"
 )
 
 // request is one Append on its way to the writer goroutine. Its rows are
@@ -34,7 +35,8 @@ const maxBatchBytes = 32 << 20
 type row struct {
 	data, metadata string
 	schemaVersion  int
-	recordedAt     int64 // unix microseconds
+	recordedAt     int64          // unix microseconds
+	digest         integrity.Hash // of the content, hashed here, outside the writer
 }
 
 type response struct {
@@ -96,6 +98,10 @@ func (s *Store) newRequest(ctx context.Context, stream string, expected eventsto
 		}
 		req.events[i] = eventstore.EventData{ID: e.ID, Type: e.Type}
 		req.rows[i] = row{data: string(e.Data), metadata: string(mdJSON), schemaVersion: e.SchemaVersion, recordedAt: md.RecordedAt.UnixMicro()}
+		if !s.opts.noIntegrity {
+			req.rows[i].digest = integrity.Digest(integrity.Event{Stream: stream, ID: e.ID, Type: e.Type, SchemaVersion: e.SchemaVersion,
+				Data: e.Data, Metadata: mdJSON, RecordedAt: req.rows[i].recordedAt})
+		}
 		req.bytes += len(e.Data) + len(mdJSON)
 		ids[i] = e.ID
 	}
@@ -195,19 +201,25 @@ func (s *Store) commit(batch []*request) {
 type writer struct {
 	conn                                     *sql.Conn
 	head, revision, existing, insert, upsert *sql.Stmt
+	streamHash, checkpoint                   *sql.Stmt
+
+	checkpoints integrity.Checkpointer
+	hashing     bool // false only in benchmarks of the cost of hashing
 }
 
-func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
-	w := &writer{conn: conn}
+func newWriter(ctx context.Context, conn *sql.Conn, checkpoints integrity.Checkpointer, hashing bool) (*writer, error) {
+	w := &writer{conn: conn, checkpoints: checkpoints, hashing: hashing}
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&w.head, "SELECT COALESCE(MAX(position), 0) FROM events"},
+		{&w.head, "SELECT position, global_hash FROM events ORDER BY position DESC LIMIT 1"},
 		{&w.revision, "SELECT revision FROM streams WHERE stream_id = ?"},
 		{&w.existing, "SELECT position, stream_id, stream_revision, event_id, type FROM events WHERE event_id IN (SELECT value FROM json_each(?))"},
-		{&w.insert, "INSERT INTO events (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"},
+		{&w.insert, "INSERT INTO events (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at, hash, global_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
 		{&w.upsert, "INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision"},
+		{&w.streamHash, "SELECT hash FROM events WHERE stream_id = ? AND stream_revision = ?"},
+		{&w.checkpoint, "INSERT INTO checkpoints (position, global_hash, signature, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (position) DO NOTHING"},
 	} {
 		stmt, err := conn.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -220,7 +232,7 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.head, w.revision, w.existing, w.insert, w.upsert} {
+	for _, s := range []*sql.Stmt{w.head, w.revision, w.existing, w.insert, w.upsert, w.streamHash, w.checkpoint} {
 		if s != nil {
 			_ = s.Close()
 		}
@@ -243,17 +255,24 @@ func (w *writer) tryBatch(batch []*request) (answers []response, culprit int, er
 			_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
 		}
 	}()
-	var head int64
-	if err := w.head.QueryRowContext(ctx).Scan(&head); err != nil {
+	t := tip{}
+	if t.position, t.global, err = w.readHead(ctx); err != nil {
 		return nil, -1, fmt.Errorf("sqlite: read head: %w", err)
 	}
+	start := t.position
 	answers = make([]response, len(batch))
 	for i, r := range batch {
 		// Earlier requests of this batch are visible to these reads, so
-		// requests in one batch behave exactly like sequential appends.
-		answers[i], err = w.apply(ctx, r, &head)
+		// requests in one batch behave exactly like sequential appends
+		// (and chain to each other's hashes).
+		answers[i], err = w.apply(ctx, r, &t)
 		if err != nil {
 			return nil, i, err
+		}
+	}
+	if w.checkpoints.Due(uint64(start), uint64(t.position)) {
+		if err := w.storeCheckpoint(ctx, w.checkpoints.Key, t.position, t.global); err != nil {
+			return nil, -1, fmt.Errorf("sqlite: store checkpoint: %w", err)
 		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
@@ -262,9 +281,32 @@ func (w *writer) tryBatch(batch []*request) (answers []response, culprit int, er
 	return answers, -1, nil
 }
 
+// tip is the last event of the log as the batch moves it.
+type tip struct {
+	position int64
+	global   integrity.Hash
+}
+
+// readHead reads the last position and its global hash, under the write
+// lock (0 and the zero hash when the log is empty).
+func (w *writer) readHead(ctx context.Context) (int64, integrity.Hash, error) {
+	var (
+		pos    int64
+		stored []byte
+	)
+	switch err := w.head.QueryRowContext(ctx).Scan(&pos, &stored); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, integrity.Hash{}, nil
+	case err != nil:
+		return 0, integrity.Hash{}, err
+	}
+	global, _ := integrity.FromBytes(stored) // a damaged one is verify's to report
+	return pos, global, nil
+}
+
 // apply runs one request inside the batch's transaction. Conflicts and
 // retries are answers; only a failing statement is an error.
-func (w *writer) apply(ctx context.Context, r *request, head *int64) (response, error) {
+func (w *writer) apply(ctx context.Context, r *request, t *tip) (response, error) {
 	existing, err := w.existingEvents(ctx, r.ids)
 	if err != nil {
 		return response{}, err
@@ -287,13 +329,27 @@ func (w *writer) apply(ctx context.Context, r *request, head *int64) (response, 
 	}
 
 	next := int64(0)
+	var prev integrity.Hash
 	if exists {
 		next = current + 1
+		if w.hashing {
+			var stored []byte
+			if err := w.streamHash.QueryRowContext(ctx, r.stream, current).Scan(&stored); err != nil {
+				return response{}, fmt.Errorf("sqlite: read hash of %q: %w", r.stream, err)
+			}
+			prev, _ = integrity.FromBytes(stored)
+		}
 	}
 	for i, e := range r.events {
-		*head++
+		t.position++
 		row := r.rows[i]
-		if _, err := w.insert.ExecContext(ctx, *head, r.stream, next+int64(i), e.ID, e.Type, row.schemaVersion, row.data, row.metadata, row.recordedAt); err != nil {
+		var hash, global []byte // NULL when hashing is off
+		if w.hashing {
+			prev = integrity.Link(prev, uint64(next+int64(i)), row.digest)
+			t.global = integrity.Global(t.global, uint64(t.position), prev)
+			hash, global = prev[:], t.global[:]
+		}
+		if _, err := w.insert.ExecContext(ctx, t.position, r.stream, next+int64(i), e.ID, e.Type, row.schemaVersion, row.data, row.metadata, row.recordedAt, hash, global); err != nil {
 			return response{}, fmt.Errorf("sqlite: insert event %s: %w", e.ID, err)
 		}
 	}
@@ -301,7 +357,7 @@ func (w *writer) apply(ctx context.Context, r *request, head *int64) (response, 
 	if _, err := w.upsert.ExecContext(ctx, r.stream, last); err != nil {
 		return response{}, fmt.Errorf("sqlite: update stream %q: %w", r.stream, err)
 	}
-	return response{res: eventstore.AppendResult{NextRevision: uint64(last), Position: eventstore.Position(*head)}}, nil
+	return response{res: eventstore.AppendResult{NextRevision: uint64(last), Position: eventstore.Position(t.position)}}, nil
 }
 
 func (w *writer) existingEvents(ctx context.Context, ids string) ([]eventstore.RecordedEvent, error) {
