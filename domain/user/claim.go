@@ -50,6 +50,14 @@ func (c *Claim) Take(cmd Take, now time.Time) error {
 	return nil
 }
 
+// Release frees the email of a forgotten owner. Releasing an email owned
+// by somebody else, or already free, does nothing.
+func (c *Claim) Release(owner ID, now time.Time) {
+	if owner != "" && c.owner == owner {
+		c.raise(EmailReleased{UserID: owner, At: now})
+	}
+}
+
 // Apply replays a stored event. It never fails.
 func (c *Claim) Apply(e domain.Event) {
 	c.apply(e)
@@ -62,7 +70,13 @@ func (c *Claim) raise(e domain.Event) {
 }
 
 func (c *Claim) apply(e domain.Event) {
-	if e, ok := e.(EmailClaimed); ok {
-		c.email, c.owner, c.at = e.Email, e.UserID, e.At
+	// The email is the stream's own key, known before any event; the
+	// event's copy is sealed personal data and reads as erased once its
+	// owner is forgotten, so it is never taken from there.
+	switch e := e.(type) {
+	case EmailClaimed:
+		c.owner, c.at = e.UserID, e.At
+	case EmailReleased:
+		c.owner, c.at = "", e.At
 	}
 }

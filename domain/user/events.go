@@ -21,6 +21,8 @@ const (
 	TypeSessionStarted    = "user.session_started"
 	TypeSessionRotated    = "user.session_rotated"
 	TypeSessionRevoked    = "user.session_revoked"
+	TypeForgotten         = "user.forgotten"
+	TypeEmailReleased     = "user.email_released"
 )
 
 // SchemaVersion is the current schema of every event here.
@@ -124,6 +126,23 @@ type SessionRevoked struct {
 	At     time.Time    `json:"at"`
 }
 
+// Forgotten: the customer's personal data was erased (their data key
+// destroyed, so every sealed field of theirs reads as erased). It carries
+// no personal data itself; Reason is staff's short note ("gdpr request
+// 2026-114"), By the staff member.
+type Forgotten struct {
+	Reason string    `json:"reason,omitempty"`
+	By     ID        `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// EmailReleased: the email's owner was forgotten, so the email is free to
+// be registered again.
+type EmailReleased struct {
+	UserID ID        `json:"user_id"`
+	At     time.Time `json:"at"`
+}
+
 func (Registered) EventType() string        { return TypeRegistered }
 func (ProfileUpdated) EventType() string    { return TypeProfileUpdated }
 func (AddressAdded) EventType() string      { return TypeAddressAdded }
@@ -137,6 +156,8 @@ func (EmailClaimed) EventType() string      { return TypeEmailClaimed }
 func (SessionStarted) EventType() string    { return TypeSessionStarted }
 func (SessionRotated) EventType() string    { return TypeSessionRotated }
 func (SessionRevoked) EventType() string    { return TypeSessionRevoked }
+func (Forgotten) EventType() string         { return TypeForgotten }
+func (EmailReleased) EventType() string     { return TypeEmailReleased }
 
 func (Registered) SchemaVersion() int        { return SchemaVersion }
 func (ProfileUpdated) SchemaVersion() int    { return SchemaVersion }
@@ -151,9 +172,12 @@ func (EmailClaimed) SchemaVersion() int      { return SchemaVersion }
 func (SessionStarted) SchemaVersion() int    { return SchemaVersion }
 func (SessionRotated) SchemaVersion() int    { return SchemaVersion }
 func (SessionRevoked) SchemaVersion() int    { return SchemaVersion }
+func (Forgotten) SchemaVersion() int         { return SchemaVersion }
+func (EmailReleased) SchemaVersion() int     { return SchemaVersion }
 
 // Events lists one zero value of every event type.
 func Events() []domain.Event {
 	return []domain.Event{Registered{}, ProfileUpdated{}, AddressAdded{}, AddressRemoved{}, DefaultAddressSet{}, RoleChanged{},
-		LoginFailed{}, LockedOut{}, FailuresCleared{}, EmailClaimed{}, SessionStarted{}, SessionRotated{}, SessionRevoked{}}
+		LoginFailed{}, LockedOut{}, FailuresCleared{}, EmailClaimed{}, SessionStarted{}, SessionRotated{}, SessionRevoked{},
+		Forgotten{}, EmailReleased{}}
 }

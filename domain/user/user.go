@@ -57,6 +57,7 @@ const (
 	CodeAddressBookFull   = "user.address_book_full"
 	CodeAddressExists     = "user.address_exists"
 	CodeRoleNotAllowed    = "user.role_not_allowed"
+	CodeForgotten         = "user.forgotten"
 )
 
 // Profile is what a user says about themselves.
@@ -213,6 +214,7 @@ type User struct {
 	failures    int
 	lastFailure time.Time
 	lockedUntil time.Time
+	forgotten   bool
 }
 
 // New returns the user with this ID before any event.
@@ -227,6 +229,7 @@ func (u *User) VendorID() domain.VendorID { return u.vendorID }
 func (u *User) Profile() Profile          { return u.profile }
 func (u *User) DefaultAddress() AddressID { return u.defaultAddr }
 func (u *User) Failures() int             { return u.failures }
+func (u *User) Forgotten() bool           { return u.forgotten }
 func (u *User) Version() uint64           { return u.root.Version() }
 func (u *User) Changes() []domain.Event   { return u.root.Changes() }
 
@@ -472,9 +475,36 @@ func (u *User) SucceedLogin(now time.Time) error {
 	return nil
 }
 
-func (u *User) exists() error {
+// Forget erases the user's personal data: the command layer destroys their
+// data key after this event is stored. Forgetting again is a retry. A
+// forgotten account takes no more changes and no logins.
+type Forget struct {
+	Reason string
+	By     ID
+}
+
+func (u *User) Forget(cmd Forget, now time.Time) error {
+	var v domain.Validation
+	v.OptionalText("reason", cmd.Reason, 200)
+	v.ID("by", string(cmd.By))
+	if err := v.Err(); err != nil {
+		return err
+	}
 	if !u.Exists() {
 		return domain.Errorf(domain.NotFound, CodeNotRegistered, "user %s is not registered", u.id)
+	}
+	if !u.forgotten {
+		u.raise(Forgotten{Reason: cmd.Reason, By: cmd.By, At: now})
+	}
+	return nil
+}
+
+func (u *User) exists() error {
+	switch {
+	case !u.Exists():
+		return domain.Errorf(domain.NotFound, CodeNotRegistered, "user %s is not registered", u.id)
+	case u.forgotten:
+		return domain.Errorf(domain.Conflict, CodeForgotten, "user %s was forgotten at their request", u.id)
 	}
 	return nil
 }
@@ -523,5 +553,7 @@ func (u *User) apply(e domain.Event) {
 		u.failures, u.lockedUntil = 0, e.Until
 	case FailuresCleared:
 		u.failures = 0
+	case Forgotten:
+		u.forgotten = true
 	}
 }

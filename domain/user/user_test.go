@@ -261,6 +261,48 @@ func TestSession(t *testing.T) {
 	domaintest.Problems(t, given().Start(user.Start{UserID: "", TokenHash: "XYZ"}, t0), "user_id", "token_hash")
 }
 
+// TestForget: a forgotten account records one event, takes no more
+// changes or logins, and keeps the facts that are not personal data.
+func TestForget(t *testing.T) {
+	u := given(registered(), user.AddressAdded{AddressID: "a-1", Address: home(), At: t0})
+	must(t, u.Forget(user.Forget{Reason: "gdpr request", By: "admin-1"}, t0))
+	must(t, u.Forget(user.Forget{Reason: "again", By: "admin-1"}, t0)) // a retry
+	domaintest.Then(t, u.Changes(), user.Forgotten{Reason: "gdpr request", By: "admin-1", At: t0})
+	if !u.Forgotten() || u.Role() != user.Customer {
+		t.Fatalf("forgotten %v, role %s", u.Forgotten(), u.Role())
+	}
+	for name, err := range map[string]error{
+		"profile": u.UpdateProfile(user.UpdateProfile{Profile: user.Profile{Name: "X"}}, t0),
+		"address": u.AddAddress(user.AddAddress{AddressID: "a-2", Address: home()}, t0),
+		"login":   u.CanLogIn(t0),
+	} {
+		if de, ok := errors.AsType[*domain.Error](err); !ok || de.Code != user.CodeForgotten {
+			t.Errorf("%s after forget: %v", name, err)
+		}
+	}
+	domaintest.Problems(t, given(registered()).Forget(user.Forget{Reason: strings.Repeat("x", 201)}, t0), "reason", "by")
+	if err := given().Forget(user.Forget{By: "admin-1"}, t0); domain.KindOf(err) != domain.NotFound {
+		t.Fatalf("forget of nobody: %v", err)
+	}
+}
+
+// TestClaimReleased: the email of a forgotten owner is free again, even
+// though the claim's own copy of it now reads as erased.
+func TestClaimReleased(t *testing.T) {
+	c := user.NewClaim("layla@example.ae")
+	c.Apply(user.EmailClaimed{Email: "[erased]", UserID: "u-1", At: t0})
+	c.Release("u-2", t0) // not the owner: nothing
+	c.Release("u-1", t0)
+	domaintest.Then(t, c.Changes(), user.EmailReleased{UserID: "u-1", At: t0})
+	if c.Owner() != "" {
+		t.Fatalf("owner after release: %s", c.Owner())
+	}
+	must(t, c.Take(user.Take{UserID: "u-3"}, t0))
+	if c.Owner() != "u-3" {
+		t.Fatalf("owner after a new claim: %s", c.Owner())
+	}
+}
+
 func TestGolden(t *testing.T) {
 	samples := []domain.Event{
 		registered(),
@@ -276,6 +318,8 @@ func TestGolden(t *testing.T) {
 		user.SessionStarted{SessionID: "s-1", UserID: "u-1", TokenHash: h1, ExpiresAt: t0.Add(user.RefreshTTL), At: t0},
 		user.SessionRotated{OldHash: h1, TokenHash: h2, ExpiresAt: t0.Add(user.RefreshTTL), At: t0},
 		user.SessionRevoked{Reason: user.RevokedReuse, At: t0},
+		user.Forgotten{Reason: "gdpr request 2026-114", By: "admin-1", At: t0},
+		user.EmailReleased{UserID: "u-1", At: t0},
 	}
 	domaintest.Covers(t, user.Events(), samples)
 	domaintest.Golden(t, samples...)
