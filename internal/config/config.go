@@ -81,6 +81,11 @@ type Config struct {
 	StripeWebhookSecret string
 	// Carrier webhook HMAC keys; empty refuses that carrier's deliveries.
 	FetchrSecret, AramexSecret, SMSASecret, DHLSecret string
+	// Carrier booking APIs (carriers.go): a base URL, the account's
+	// non-secret parameters in its query, and the credentials; empty, that
+	// carrier's labels are not booked from souq.
+	FetchrAPIURL, FetchrAPISecret, AramexAPIURL, AramexAPISecret string
+	SMSAAPIURL, SMSAAPISecret, DHLAPIURL, DHLAPISecret           string
 	// The write API's front door and accounts (edge.go): RedisURL puts the
 	// rate limit in Redis (else in process); RateLimit is requests per
 	// minute per user or anonymous client IP, 0 off; TrustedProxies and
@@ -153,6 +158,14 @@ func settings(terminal bool) []setting {
 		{"carrier-aramex-secret", "SOUQ_CARRIER_ARAMEX_SECRET", "", "HMAC key of Aramex's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.AramexSecret })},
 		{"carrier-smsa-secret", "SOUQ_CARRIER_SMSA_SECRET", "", "HMAC key of SMSA's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.SMSASecret })},
 		{"carrier-dhl-secret", "SOUQ_CARRIER_DHL_SECRET", "", "HMAC key of DHL's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.DHLSecret })},
+		{"carrier-fetchr-api-url", "SOUQ_CARRIER_FETCHR_API_URL", "", "Fetchr order API with the pickup address's ID (https://api.order.fetchr.us?address_id=ADDR…); empty: Fetchr not booked from souq", carrierAPIURLSetter(func(c *Config) *string { return &c.FetchrAPIURL }, "https://api.order.fetchr.us?address_id=ADDR…", "address_id")},
+		{"carrier-fetchr-api-secret", "SOUQ_CARRIER_FETCHR_API_SECRET", "", "Fetchr API token (bearer)", secretSetter(func(c *Config) *string { return &c.FetchrAPISecret })},
+		{"carrier-aramex-api-url", "SOUQ_CARRIER_ARAMEX_API_URL", "", "Aramex Shipping Services API with the account (https://ws.aramex.net/ShippingAPI.V2?account=…&entity=DXB&country=AE); empty: Aramex not booked from souq", carrierAPIURLSetter(func(c *Config) *string { return &c.AramexAPIURL }, "https://ws.aramex.net/ShippingAPI.V2?account=…&entity=DXB&country=AE", "account", "entity", "country")},
+		{"carrier-aramex-api-secret", "SOUQ_CARRIER_ARAMEX_API_SECRET", "", "Aramex API credentials, username:password:account PIN", secretSetter(func(c *Config) *string { return &c.AramexAPISecret })},
+		{"carrier-smsa-api-url", "SOUQ_CARRIER_SMSA_API_URL", "", "SMSA e-commerce API (https://ecomapis.smsaexpress.com, ?retail_id=… optional); empty: SMSA not booked from souq", carrierAPIURLSetter(func(c *Config) *string { return &c.SMSAAPIURL }, "https://ecomapis.smsaexpress.com")},
+		{"carrier-smsa-api-secret", "SOUQ_CARRIER_SMSA_API_SECRET", "", "SMSA API key", secretSetter(func(c *Config) *string { return &c.SMSAAPISecret })},
+		{"carrier-dhl-api-url", "SOUQ_CARRIER_DHL_API_URL", "", "MyDHL API with the shipper account (https://express.api.dhl.com/mydhlapi?account=…); empty: DHL not booked from souq", carrierAPIURLSetter(func(c *Config) *string { return &c.DHLAPIURL }, "https://express.api.dhl.com/mydhlapi?account=…", "account")},
+		{"carrier-dhl-api-secret", "SOUQ_CARRIER_DHL_API_SECRET", "", "MyDHL API key:secret (basic auth)", secretSetter(func(c *Config) *string { return &c.DHLAPISecret })},
 		{"redis-url", "SOUQ_REDIS_URL", "", "Redis URL (redis://host:6379/0, rediss:// for TLS); set, the write API's rate limit, the product cache, the stock counters and the live-update fan-out are shared in Redis, else kept in process", setRedisURL},
 		{"rate-limit", "SOUQ_RATE_LIMIT", "100", "write API requests per minute per user (per client IP when anonymous); 0 turns the limit off", setRateLimit},
 		{"trusted-proxies", "SOUQ_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR prefixes of proxies whose X-Forwarded-For is believed", setTrustedProxies},
@@ -301,6 +314,7 @@ func crossProblems(c Config) []Problem {
 	out = append(out, viewProblems(c)...)
 	out = append(out, blobProblems(c)...)
 	out = append(out, notifyProblems(c)...)
+	out = append(out, carrierProblems(c)...)
 	if c.WriteAddr != "" && c.WriteAddr == c.ReadAddr && !strings.HasSuffix(c.WriteAddr, ":0") {
 		out = append(out, Problem{Source: "SOUQ_READ_ADDR", Value: c.ReadAddr, Reason: "the write and read APIs cannot listen on the same address"})
 	}
@@ -552,16 +566,17 @@ func providerURLSetter(field func(*Config) *string) func(*Config, string) string
 
 // notifyProblems: a provider URL and its key come together.
 func notifyProblems(c Config) []Problem {
-	var out []Problem
-	pair := func(urlEnv, u, keyEnv, key string) {
-		switch {
-		case u != "" && key == "":
-			out = append(out, Problem{Source: keyEnv, Reason: "required when " + urlEnv + " is set", Unset: true})
-		case u == "" && key != "":
-			out = append(out, Problem{Source: urlEnv, Reason: "required when " + keyEnv + " is set", Unset: true})
-		}
+	return append(together("SOUQ_SMS_URL", c.SMSURL, "SOUQ_SMS_KEY", c.SMSKey),
+		together("SOUQ_WHATSAPP_URL", c.WhatsAppURL, "SOUQ_WHATSAPP_KEY", c.WhatsAppKey)...)
+}
+
+// together: a provider's URL and its key are set both or neither.
+func together(urlEnv, u, keyEnv, key string) []Problem {
+	switch {
+	case u != "" && key == "":
+		return []Problem{{Source: keyEnv, Reason: "required when " + urlEnv + " is set", Unset: true}}
+	case u == "" && key != "":
+		return []Problem{{Source: urlEnv, Reason: "required when " + keyEnv + " is set", Unset: true}}
 	}
-	pair("SOUQ_SMS_URL", c.SMSURL, "SOUQ_SMS_KEY", c.SMSKey)
-	pair("SOUQ_WHATSAPP_URL", c.WhatsAppURL, "SOUQ_WHATSAPP_KEY", c.WhatsAppKey)
-	return out
+	return nil
 }
