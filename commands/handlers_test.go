@@ -131,6 +131,9 @@ func (g *gateway) Start(_ context.Context, r paycmd.StartRequest) (paycmd.Starte
 }
 func (g *gateway) Refund(context.Context, paycmd.RefundRequest) error { g.refunds.Add(1); return nil }
 func (g *gateway) Cancel(context.Context, paycmd.CancelRequest) error { g.cancels.Add(1); return nil }
+func (g *gateway) Session(_ context.Context, ref string) (paycmd.Started, error) {
+	return paycmd.Started{ProviderRef: ref, ClientSecret: "secret_" + ref}, nil
+}
 
 func TestPaymentHandlers(t *testing.T) {
 	ctx := context.Background()

@@ -21,6 +21,10 @@ type Gateway interface {
 	Refund(ctx context.Context, req RefundRequest) error
 	// Cancel voids a payment that captured nothing.
 	Cancel(ctx context.Context, req CancelRequest) error
+	// Session fetches again what the client needs to complete a started
+	// payment (Started.ClientSecret), by its provider reference: souq keeps
+	// client secrets out of its events, so the provider is asked each time.
+	Session(ctx context.Context, providerRef string) (Started, error)
 }
 
 // StartRequest asks the provider to collect Amount for an order.

@@ -50,6 +50,9 @@ func (g *keyed) Start(_ context.Context, r paycmd.StartRequest) (paycmd.Started,
 }
 func (g *keyed) Refund(context.Context, paycmd.RefundRequest) error { return nil }
 func (g *keyed) Cancel(context.Context, paycmd.CancelRequest) error { return nil }
+func (g *keyed) Session(_ context.Context, ref string) (paycmd.Started, error) {
+	return paycmd.Started{ProviderRef: ref}, nil
+}
 
 // A card payment stored by a concurrent copy of the same command while
 // this one was deciding is a replay (same command ID) or nothing to write

@@ -95,6 +95,10 @@ func (g *fakeGateway) Cancel(_ context.Context, r paycmd.CancelRequest) error {
 	return nil
 }
 
+func (g *fakeGateway) Session(_ context.Context, ref string) (paycmd.Started, error) {
+	return paycmd.Started{ProviderRef: ref}, nil
+}
+
 func (g *fakeGateway) counts() (starts, cancels, refunds int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

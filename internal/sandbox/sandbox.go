@@ -90,10 +90,26 @@ func (g *Gateway) Start(_ context.Context, req paycmd.StartRequest) (paycmd.Star
 	if g.closed {
 		return paycmd.Started{}, domain.Errorf(domain.Unavailable, "sandbox.closed", "the sandbox gateway is closed")
 	}
-	s := paycmd.Started{ProviderRef: "sbx_" + req.Key, ClientSecret: "sbx_secret_" + req.Key}
+	s := paycmd.Started{ProviderRef: refPrefix + req.Key, ClientSecret: secretPrefix + req.Key}
 	g.starts[req.Key] = s
 	g.wg.Go(func() { g.settle(req, s.ProviderRef) })
 	return s, nil
+}
+
+// The sandbox's references and client secrets derive from the start's key,
+// so a session is answered after a restart too.
+const (
+	refPrefix    = "sbx_"
+	secretPrefix = "sbx_secret_"
+)
+
+// Session answers the client secret of a payment the sandbox started.
+func (g *Gateway) Session(_ context.Context, ref string) (paycmd.Started, error) {
+	key, ok := strings.CutPrefix(ref, refPrefix)
+	if !ok || key == "" {
+		return paycmd.Started{}, domain.Errorf(domain.NotFound, "sandbox.unknown_reference", "the sandbox started no payment %q", ref)
+	}
+	return paycmd.Started{ProviderRef: ref, ClientSecret: secretPrefix + key}, nil
 }
 
 // Refund succeeds: souq records the refund itself.

@@ -231,6 +231,16 @@ func (g *Gateway) Refund(ctx context.Context, req paycmd.RefundRequest) error {
 	return nil
 }
 
+// Session fetches the PaymentIntent's client secret, which Stripe.js needs
+// to confirm the payment or complete an action (3-D Secure) in the browser.
+func (g *Gateway) Session(ctx context.Context, providerRef string) (paycmd.Started, error) {
+	in, err := g.Intent(ctx, providerRef)
+	if err != nil {
+		return paycmd.Started{}, err
+	}
+	return paycmd.Started{ProviderRef: in.ID, ClientSecret: in.ClientSecret}, nil
+}
+
 // Intent fetches a PaymentIntent: Stripe's record of what happened.
 func (g *Gateway) Intent(ctx context.Context, id string) (Intent, error) {
 	pi, err := g.sc.V1PaymentIntents.Retrieve(ctx, id, nil)
