@@ -119,18 +119,20 @@ func (w *Walker) Add(r Row) {
 			fmt.Sprintf("position %d comes after position %d", r.Position, w.last))
 	}
 
+	before := len(w.problems)
 	stored, okHash := FromBytes(r.Hash)
 	global, okGlobal := FromBytes(r.Global)
 	if !okHash || !okGlobal {
 		w.report(r.Position, r.Stream, r.Revision, eventstore.IntegrityEdited, "the event's stored hashes are missing or malformed")
 	}
 	w.stream(r, stored)
+	reported := len(w.problems) > before // about this very row: one problem is enough
 
 	// Every event's global hash binds its position: an event moved to
 	// another position fails here, whatever its stream says.
 	linked := Global(w.lastGlobal, r.Position, stored) == global
 	moved, blamed := !linked && !gap && okGlobal, false
-	if moved {
+	if moved && !reported {
 		// The event after a moved one fails its link too, through no
 		// fault of its own: blame it only when it chains to the place
 		// before, i.e. it moved too.

@@ -61,5 +61,19 @@
 // with a poll fallback, so a lost notification delays an event by at most
 // Options.Poll and never loses it.
 //
-// It may import eventstore, pgx/v5 and the standard library.
+// # Tamper evidence
+//
+// Migration 3 adds each event's hash, chained in its stream, and its global
+// hash, chained over positions (see eventstore/integrity), and a table of
+// signed checkpoints. The writer computes each event's content digest in Go;
+// append_batch reads the hashes to chain to (the streams' last events', the
+// head's) under the counter lock, in the statement that reads the revisions,
+// and chains the batch's events in order, so events of one batch chain to
+// each other. Checkpoints are signed in Go (the key never reaches the
+// server) after the batch that crosses each CheckpointEvery, and on close;
+// a missed one costs only coverage until the next. VerifyIntegrity walks
+// the log in one REPEATABLE READ snapshot.
+//
+// It may import eventstore, eventstore/integrity, pgx/v5 and the standard
+// library.
 package postgres

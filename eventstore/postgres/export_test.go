@@ -23,3 +23,10 @@ func WithQueued(o Options, hook func()) Options {
 	o.queued = hook
 	return o
 }
+
+// WithoutIntegrity turns hashing and checkpoints off, so benchmarks can
+// measure what they cost; nothing else may.
+func WithoutIntegrity(o Options) Options {
+	o.noIntegrity = true
+	return o
+}

@@ -199,6 +199,194 @@ BEGIN
 END
 $fn$;
 `,
+	// 3: tamper evidence (see eventstore/integrity). Each event's hash,
+	// chained in its stream, and its global hash, chained over positions,
+	// computed by append_batch under the counter lock from the content
+	// digests the writer computes in Go (e_digest), reading the hashes to
+	// chain to in the same statement as the revisions; the signed
+	// checkpoints, which the Go writer stores (the key never reaches the
+	// server). Events already stored are hashed by fillHashes after this
+	// SQL, in the same transaction. Otherwise append_batch is migration 2's.
+	3: `
+ALTER TABLE %[1]s.events ADD COLUMN hash bytea, ADD COLUMN global_hash bytea;
+CREATE TABLE %[1]s.checkpoints (
+	position    bigint      PRIMARY KEY,
+	global_hash bytea       NOT NULL,
+	signature   bytea       NOT NULL,
+	created_at  timestamptz NOT NULL DEFAULT now()
+);
+DROP FUNCTION %[1]s.append_batch(text, bigint[], text[], integer[], smallint[], bigint[], integer[],
+	integer[], uuid[], text[], integer[], json[], json[], timestamptz[]);
+CREATE FUNCTION %[1]s.append_batch(
+	channel   text,
+	seq       bigint[],
+	s_id      text[],
+	r_sidx    integer[],
+	r_kind    smallint[],
+	r_rev     bigint[],
+	r_n       integer[],
+	e_req     integer[],
+	e_id      uuid[],
+	e_type    text[],
+	e_version integer[],
+	e_data    json[],
+	e_md      json[],
+	e_at      timestamptz[],
+	e_digest  bytea[])
+RETURNS TABLE (o_req integer, o_kind "char", o_first bigint, o_position bigint,
+	o_revision bigint, o_stream text, o_id text, o_type text)
+LANGUAGE plpgsql
+-- Every read here is by key, and must stay an index probe: the function's
+-- plans are cached per session, and a plan made while the tables were small
+-- (a hash join over a scan of events) would otherwise be kept as the store
+-- grows, scanning every event on every batch. Without hash and merge joins
+-- the lookups are nested loops over the keys, each an index probe.
+-- (enable_seqscan = off would do it too, but it inflates the cost of the
+-- counter row's scan past the JIT thresholds: hundreds of milliseconds of
+-- compiling per batch.) JIT is off for the same reason: these statements
+-- are short and JIT only adds to them.
+SET enable_hashjoin = off
+SET enable_mergejoin = off
+SET jit = off
+AS $fn$
+DECLARE
+	nreq  integer := coalesce(array_length(r_n, 1), 0);
+	head  bigint;
+	last  bigint;
+	first bigint;
+	off   integer := 0;
+	n     integer;
+	j     integer;
+	cur   bigint;
+	srev  bigint[];  -- per stream: its revision as the requests move it, -1: none
+	sw    boolean[]; -- per stream: written
+	kreqs integer[]; -- requests with stored event IDs
+	wpos  bigint[];  -- per request: first position written, 0 if none
+	wrev  bigint[];  -- per request: first revision written
+	roff  integer[]; -- per request: events before it in the batch
+	wrote boolean := false;
+	sh    bytea[];   -- per stream: the hash of its last event, as the batch moves it
+	g     bytea;     -- the global hash of the last position, as the batch moves it
+	eh    bytea[];   -- per event: its hash, NULL if not written
+	eg    bytea[];   -- per event: its global hash
+	h     bytea;
+	q     integer;   -- an event's request
+	zero  constant bytea := decode(repeat('00', 32), 'hex');
+BEGIN
+	-- Durability is this transaction's own business, whatever the session
+	-- or role says: is_local, so it holds until (and for) the commit.
+	PERFORM set_config('synchronous_commit', 'on', true);
+	IF seq IS NULL THEN
+		SELECT h.position INTO STRICT head FROM %[1]s.es_head h FOR UPDATE;
+	END IF;
+
+	-- A statement of its own after the lock: in READ COMMITTED a statement
+	-- reads from a snapshot taken when it starts (in a VOLATILE function,
+	-- the default, each statement takes a new one), so reads in the locking
+	-- statement could miss the commit of the transaction it waited for.
+	-- The hashes the batch chains to are read here too, under the lock:
+	-- each stream's last event's and the last position's.
+	SELECT
+		(SELECT array_agg(DISTINCT u.req)
+			FROM unnest(e_id, e_req) AS u(id, req) JOIN %[1]s.events e ON e.event_id = u.id),
+		ARRAY(SELECT coalesce(st.revision, -1)
+			FROM unnest(s_id) WITH ORDINALITY AS u(id, k) LEFT JOIN %[1]s.streams st ON st.stream_id = u.id
+			ORDER BY u.k),
+		ARRAY(SELECT e.hash
+			FROM unnest(s_id) WITH ORDINALITY AS u(id, k) LEFT JOIN %[1]s.streams st ON st.stream_id = u.id
+				LEFT JOIN %[1]s.events e ON e.stream_id = st.stream_id AND e.stream_revision = st.revision
+			ORDER BY u.k),
+		(SELECT e.global_hash FROM %[1]s.events e WHERE e.position = head)
+	INTO kreqs, srev, sh, g;
+	IF kreqs IS NOT NULL THEN
+		RETURN QUERY
+			SELECT u.req, 'k'::"char", NULL::bigint, e.position, e.stream_revision, e.stream_id, e.event_id::text, e.type
+			FROM unnest(e_id, e_req) AS u(id, req) JOIN %[1]s.events e ON e.event_id = u.id;
+	END IF;
+	sw := array_fill(false, ARRAY[coalesce(array_length(s_id, 1), 0)]);
+	wpos := array_fill(0::bigint, ARRAY[nreq]);
+	wrev := array_fill(0::bigint, ARRAY[nreq]);
+	roff := array_fill(0, ARRAY[nreq]);
+
+	FOR i IN 1 .. nreq LOOP
+		n := r_n[i];
+		roff[i] := off;
+		off := off + n;
+		CONTINUE WHEN kreqs IS NOT NULL AND i = ANY (kreqs);
+		j := r_sidx[i];
+		cur := srev[j];
+		IF (CASE r_kind[i]
+				WHEN 0 THEN true
+				WHEN 1 THEN cur < 0
+				WHEN 2 THEN cur >= 0
+				ELSE cur = r_rev[i]
+			END) THEN
+			IF seq IS NULL THEN
+				first := head + 1;
+				head := head + n;
+				last := head;
+			ELSE
+				first := seq[roff[i] + 1];
+				last := seq[off];
+			END IF;
+			wpos[i] := first;
+			wrev[i] := cur + 1;
+			srev[j] := cur + n;
+			sw[j] := true;
+			wrote := true;
+			o_req := i; o_kind := 'w'; o_first := first; o_position := last; o_revision := cur + n;
+		ELSE
+			o_req := i; o_kind := 'c'; o_first := NULL; o_position := NULL;
+			o_revision := CASE WHEN cur >= 0 THEN cur END;
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+
+	IF wrote AND seq IS NULL AND e_digest IS NOT NULL THEN
+		-- The chains (see eventstore/integrity): events in batch order are
+		-- in position order and in revision order within each stream, so
+		-- each links to the one before it, in this batch or stored.
+		eh := array_fill(NULL::bytea, ARRAY[off]);
+		eg := array_fill(NULL::bytea, ARRAY[off]);
+		FOR k IN 1 .. off LOOP
+			q := e_req[k];
+			CONTINUE WHEN wpos[q] = 0;
+			j := r_sidx[q];
+			h := sha256(coalesce(sh[j], zero) || int8send(wrev[q] + (k - 1 - roff[q])) || e_digest[k]);
+			g := sha256(coalesce(g, zero) || int8send(wpos[q] + (k - 1 - roff[q])) || h);
+			sh[j] := h;
+			eh[k] := h;
+			eg[k] := g;
+		END LOOP;
+	END IF;
+
+	IF wrote THEN
+		-- One statement: each data-modifying WITH runs whether or not it
+		-- is referenced.
+		WITH ins AS (
+			INSERT INTO %[1]s.events AS e (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at, hash, global_hash)
+			SELECT coalesce(seq[u.ord], wpos[u.req] + (u.ord - 1 - roff[u.req])), s_id[r_sidx[u.req]],
+				wrev[u.req] + (u.ord - 1 - roff[u.req]), u.id, u.t, u.v, u.d, u.m, u.a, eh[u.ord], eg[u.ord]
+			FROM unnest(e_req, e_id, e_type, e_version, e_data, e_md, e_at)
+				WITH ORDINALITY AS u(req, id, t, v, d, m, a, ord)
+			WHERE wpos[u.req] <> 0
+		), up AS (
+			INSERT INTO %[1]s.streams AS st (stream_id, revision)
+			SELECT u.id, u.rev FROM unnest(s_id, srev, sw) AS u(id, rev, w) WHERE u.w
+			ON CONFLICT ON CONSTRAINT streams_pkey DO UPDATE SET revision = excluded.revision
+		)
+		UPDATE %[1]s.es_head SET position = head WHERE seq IS NULL;
+		PERFORM pg_notify(channel, last::text);
+	END IF;
+END
+$fn$;
+`,
+}
+
+// fills are the Go steps of migrations, run after their SQL in the same
+// transaction; q is the quoted schema.
+var fills = map[int]func(ctx context.Context, tx pgx.Tx, q string) error{
+	3: fillHashes,
 }
 
 // migrate creates the schema and applies the migrations it lacks, in one
@@ -228,6 +416,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 		for v := current + 1; v < len(migrations); v++ {
 			if _, err := tx.Exec(ctx, fmt.Sprintf(migrations[v], q)); err != nil {
 				return fmt.Errorf("migration %d: %w", v, err)
+			}
+			if fill := fills[v]; fill != nil {
+				if err := fill(ctx, tx, q); err != nil {
+					return fmt.Errorf("migration %d: %w", v, err)
+				}
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO `+q+`.schema_migrations (version) VALUES ($1)`, v); err != nil {
 				return fmt.Errorf("record migration %d: %w", v, err)

@@ -32,11 +32,19 @@ type Options struct {
 	MaxConns int32
 	// Logger receives the listener's reconnects; default slog.Default().
 	Logger *slog.Logger
+	// IntegrityKey signs the checkpoints and checks them in VerifyIntegrity
+	// (see eventstore/integrity); without one no checkpoint is signed and
+	// VerifyIntegrity refuses to run. The events are hashed either way.
+	IntegrityKey []byte
+	// CheckpointEvery is how many events pass between signed checkpoints;
+	// default 1,000. One is also signed on a clean close.
+	CheckpointEvery int
 
 	// test seams, set only through export_test.go.
 	beforeCommit func(first, last eventstore.Position)
 	queued       func() // called as an append starts waiting for the writer
 	noCure       bool   // positions from a plain sequence, without the counter lock
+	noIntegrity  bool   // no hashes: only for benchmarks of their cost
 }
 
 func (o *Options) defaults() {
@@ -57,6 +65,9 @@ func (o *Options) defaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.CheckpointEvery <= 0 {
+		o.CheckpointEvery = 1000
 	}
 }
 
@@ -150,11 +161,31 @@ func (s *Store) Close() error {
 			s.cancel()
 			<-written
 		}
+		s.signHead()
 		s.cancel()
 		s.listener.Wait()
 		s.pool.Close()
 	})
 	return nil
+}
+
+// signHead signs a checkpoint at the head on close (once the writer has
+// stopped), so the last events are covered too. Bounded like the batch in
+// flight: a server gone silent must not hang the shutdown.
+func (s *Store) signHead() {
+	if s.opts.IntegrityKey == nil || s.opts.noIntegrity {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)
+	defer cancel()
+	var head int64
+	err := s.pool.QueryRow(ctx, s.sql.head).Scan(&head)
+	if err == nil {
+		err = s.checkpoint(ctx, head, head, true)
+	}
+	if err != nil {
+		s.opts.Logger.Warn("eventstore/postgres: close: could not sign the head", "err", err)
+	}
 }
 
 // Append implements eventstore.Store. The request is validated here, then

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/eventstore/integrity"
 )
 
 // maxBatchBytes bounds the payload one group-commit transaction carries, so a
@@ -57,6 +58,7 @@ func (r *request) size() int {
 type statements struct {
 	head, readAll, readForwards, readBackwards, streamExists string
 	appendBatch, createSeq, nextPositions                    string
+	verify, checkpoints, globalAt, insertCheckpoint          string
 }
 
 func newStatements(q string) statements {
@@ -68,7 +70,12 @@ func newStatements(q string) statements {
 		readBackwards: `SELECT ` + cols + ` FROM ` + q + `.events WHERE stream_id = $1 AND stream_revision <= $2 ORDER BY stream_revision DESC LIMIT $3`,
 		streamExists:  `SELECT EXISTS (SELECT 1 FROM ` + q + `.streams WHERE stream_id = $1)`,
 
-		appendBatch: `SELECT * FROM ` + q + `.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9::text[]::uuid[], $10, $11, $12::text[]::json[], $13::text[]::json[], $14)`,
+		appendBatch: `SELECT * FROM ` + q + `.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9::text[]::uuid[], $10, $11, $12::text[]::json[], $13::text[]::json[], $14, $15)`,
+
+		verify:           `SELECT ` + integrityColumns + ` FROM ` + q + `.events ORDER BY position`,
+		checkpoints:      `SELECT position, global_hash, signature FROM ` + q + `.checkpoints ORDER BY position`,
+		globalAt:         `SELECT global_hash FROM ` + q + `.events WHERE position = $1`,
+		insertCheckpoint: `INSERT INTO ` + q + `.checkpoints (position, global_hash, signature) VALUES ($1, $2, $3) ON CONFLICT (position) DO NOTHING`,
 
 		createSeq:     `CREATE SEQUENCE IF NOT EXISTS ` + q + `.es_position_seq`,
 		nextPositions: `SELECT nextval('` + q + `.es_position_seq') FROM generate_series(1, $1)`,
@@ -162,7 +169,7 @@ func (s *Store) commit(batch []*request) {
 
 func (s *Store) commitLive(batch []*request) error {
 	ctx := s.ctx
-	in, err := newBatchArgs(batch)
+	in, err := newBatchArgs(batch, !s.opts.noIntegrity)
 	if err != nil {
 		return err
 	}
@@ -177,7 +184,7 @@ func (s *Store) commitLive(batch []*request) error {
 			return err
 		}
 	}
-	args := []any{s.channel, in.seq, in.streams, in.sidx, in.kind, in.rev, in.n, in.req, in.id, in.typ, in.version, in.data, in.md, in.at}
+	args := []any{s.channel, in.seq, in.streams, in.sidx, in.kind, in.rev, in.n, in.req, in.id, in.typ, in.version, in.data, in.md, in.at, in.digest}
 
 	var out outcomes
 	if hook := s.opts.beforeCommit; hook != nil {
@@ -212,6 +219,11 @@ func (s *Store) commitLive(batch []*request) error {
 	out.answer(batch)
 	if out.wrote() {
 		s.signal.Notify()
+		// The batch stands whatever happens to its checkpoint: a missed
+		// one is signed by a later batch or on close.
+		if err := s.checkpoint(ctx, out.first, out.last, false); err != nil {
+			s.opts.Logger.Error("eventstore/postgres: sign checkpoint", "position", out.last, "err", err)
+		}
 	}
 	return nil
 }
@@ -227,6 +239,7 @@ type batchArgs struct {
 	id, typ, data, md []string
 	version           []int32
 	at                []time.Time
+	digest            [][]byte // per event: integrity.Digest; nil when hashing is off
 }
 
 // Expected revision kinds, as append_batch knows them.
@@ -237,7 +250,7 @@ const (
 	kindExact
 )
 
-func newBatchArgs(batch []*request) (batchArgs, error) {
+func newBatchArgs(batch []*request, hashing bool) (batchArgs, error) {
 	total := 0
 	for _, r := range batch {
 		total += len(r.events)
@@ -248,6 +261,9 @@ func newBatchArgs(batch []*request) (batchArgs, error) {
 		req: make([]int32, 0, total), id: make([]string, 0, total), typ: make([]string, 0, total),
 		data: make([]string, 0, total), md: make([]string, 0, total), version: make([]int32, 0, total),
 		at: make([]time.Time, 0, total),
+	}
+	if hashing {
+		a.digest = make([][]byte, 0, total)
 	}
 	index := make(map[string]int32, len(batch))
 	now := time.Now().UTC().Truncate(time.Microsecond)
@@ -276,12 +292,20 @@ func newBatchArgs(batch []*request) (batchArgs, error) {
 			if md.RecordedAt.IsZero() {
 				md.RecordedAt = now
 			}
+			// The column keeps microseconds: truncated here, not rounded
+			// by the server, so the digest covers what is stored.
+			at := md.RecordedAt.Truncate(time.Microsecond)
 			mdJSON, err := json.Marshal(md)
 			if err != nil {
 				return batchArgs{}, fmt.Errorf("metadata of %s: %w", e.ID, err)
 			}
 			a.req, a.id, a.typ, a.version = append(a.req, int32(i+1)), append(a.id, e.ID), append(a.typ, e.Type), append(a.version, int32(e.SchemaVersion))
-			a.data, a.md, a.at = append(a.data, string(e.Data)), append(a.md, string(mdJSON)), append(a.at, md.RecordedAt)
+			a.data, a.md, a.at = append(a.data, string(e.Data)), append(a.md, string(mdJSON)), append(a.at, at)
+			if hashing {
+				d := integrity.Digest(integrity.Event{Stream: r.stream, ID: e.ID, Type: e.Type, SchemaVersion: e.SchemaVersion,
+					Data: e.Data, Metadata: mdJSON, RecordedAt: at.UnixMicro()})
+				a.digest = append(a.digest, d.Bytes())
+			}
 		}
 	}
 	return a, nil

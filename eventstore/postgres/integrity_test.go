@@ -1,0 +1,82 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/eventstore/integrity/integritytest"
+	"github.com/souq-market/souq/eventstore/postgres"
+)
+
+// TestTamperEvidence edits the tables directly, as anyone with write access
+// to the schema could.
+func TestTamperEvidence(t *testing.T) {
+	integritytest.Run(t, integritytest.Harness{
+		New: func(t *testing.T, key []byte, every int) integritytest.Log {
+			e := newEnv(t)
+			opts := postgres.Options{IntegrityKey: key, CheckpointEvery: every}
+			s := e.open(t, opts)
+			return integritytest.Log{
+				Store: s,
+				Reopen: func() integritytest.Store {
+					_ = s.Close()
+					return e.open(t, opts)
+				},
+				Tamper: func(statements ...string) {
+					ctx := context.Background()
+					conn, err := e.db.Acquire(ctx)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer conn.Release()
+					// One session, so the temporary tables and search_path last.
+					if _, err := conn.Exec(ctx, "SET search_path TO "+pgx.Identifier{e.schema}.Sanitize()); err != nil {
+						t.Fatal(err)
+					}
+					for _, q := range statements {
+						if _, err := conn.Exec(ctx, q); err != nil {
+							t.Fatalf("%s: %v", q, err)
+						}
+					}
+					if _, err := conn.Exec(ctx, "RESET search_path"); err != nil {
+						t.Fatal(err)
+					}
+				},
+			}
+		},
+		FlipSignature: `UPDATE checkpoints SET signature = set_byte(signature, 0, get_byte(signature, 0) # 1) WHERE position = %d`,
+	})
+}
+
+// TestCheckpointsSignedEveryNAndOnClose: the checkpoints are where the
+// settings say (after the batch that crosses each multiple, and the head on
+// close), so a log rewritten with its hashes has one to fail.
+func TestCheckpointsSignedEveryNAndOnClose(t *testing.T) {
+	e := newEnv(t)
+	s := e.open(t, postgres.Options{IntegrityKey: integritytest.Key, CheckpointEvery: 10})
+	for range 31 {
+		if _, err := s.Append(t.Context(), "s", eventstore.Any, events(1, "cp")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var positions string
+	if err := e.db.QueryRow(t.Context(), `SELECT string_agg(position::text, ',' ORDER BY position) FROM `+e.table("checkpoints")).Scan(&positions); err != nil {
+		t.Fatal(err)
+	}
+	if positions != "10,20,30,31" {
+		t.Fatalf("checkpoints at %s, want 10,20,30,31", positions)
+	}
+}
+
+func TestVerifyIntegrityNeedsAKey(t *testing.T) {
+	s := newEnv(t).open(t, postgres.Options{})
+	if _, err := s.VerifyIntegrity(t.Context(), nil); err == nil {
+		t.Fatal("VerifyIntegrity without a key to check checkpoints with succeeded")
+	}
+}
