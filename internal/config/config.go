@@ -106,6 +106,11 @@ type Config struct {
 	// over their providers' HTTP APIs, each off when its URL is empty; the
 	// log notifier always.
 	SMTPURL, SMSURL, SMSKey, WhatsAppURL, WhatsAppKey string
+	// Tamper evidence of the event store (integrity.go): IntegrityKey signs
+	// its checkpoints (decoded; empty: the key generated into the data
+	// dir), one every CheckpointEvery events.
+	IntegrityKey    string
+	CheckpointEvery int
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -135,6 +140,8 @@ func settings(terminal bool) []setting {
 		{"eventstore", "SOUQ_EVENTSTORE", string(SQLite), "event store backend: sqlite, postgres or kurrentdb", setEventStore},
 		{"postgres-url", "SOUQ_POSTGRES_URL", "", "PostgreSQL URL, required when the event store is postgres (postgres://user@host:5432/db)", setPostgresURL},
 		{"postgres-schema", "SOUQ_POSTGRES_SCHEMA", "public", "PostgreSQL schema of the event store's tables (created if missing)", setPostgresSchema},
+		{"integrity-key", "SOUQ_INTEGRITY_KEY", "", "key signing the event store's checkpoints, 16+ bytes in hex or base64 (default: generated into the data dir on first start, which guards against accidental edits only)", setIntegrityKey},
+		{"integrity-checkpoint-every", "SOUQ_INTEGRITY_CHECKPOINT_EVERY", "1000", "events between signed checkpoints of the event store (1 to 1000000)", setCheckpointEvery},
 		{"kurrentdb-url", "SOUQ_KURRENTDB_URL", "", "KurrentDB URL, required when the event store is kurrentdb (kurrentdb://host:2113?tls=false)", setKurrentURL},
 		{"write-addr", "SOUQ_WRITE_ADDR", ":8080", "listen address of the write API", func(c *Config, v string) string { c.WriteAddr = v; return addrProblem(v) }},
 		{"read-addr", "SOUQ_READ_ADDR", ":8081", "listen address of the read API", func(c *Config, v string) string { c.ReadAddr = v; return addrProblem(v) }},
@@ -272,7 +279,7 @@ func Load(src Source) (Config, error) {
 			switch {
 			case strings.HasSuffix(s.env, "_URL"):
 				shown = redact(value) // a URL may carry a password
-			case strings.HasSuffix(s.env, "_SECRET"):
+			case strings.HasSuffix(s.env, "_SECRET"), strings.HasSuffix(s.env, "_KEY"):
 				shown = "…" // never echo a secret, not even a bad one
 			}
 			problems = append(problems, Problem{Source: source, Value: shown, Reason: reason})
