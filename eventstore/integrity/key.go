@@ -2,7 +2,6 @@ package integrity
 
 import (
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,33 +12,6 @@ import (
 
 // MinKeyLen is the shortest checkpoint key accepted, in bytes.
 const MinKeyLen = 16
-
-// ParseKey decodes a key given as hex or as standard or URL-safe base64
-// (padded or not), and refuses one shorter than MinKeyLen bytes.
-func ParseKey(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, errors.New("integrity key is empty")
-	}
-	var key []byte
-	if b, err := hex.DecodeString(s); err == nil {
-		key = b
-	} else {
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-			if b, err := enc.DecodeString(s); err == nil {
-				key = b
-				break
-			}
-		}
-	}
-	if key == nil {
-		return nil, errors.New("integrity key is neither hex nor base64")
-	}
-	if len(key) < MinKeyLen {
-		return nil, fmt.Errorf("integrity key has %d bytes, want at least %d", len(key), MinKeyLen)
-	}
-	return key, nil
-}
 
 // LoadOrCreateKey reads the key kept in the file at path, creating the file
 // (mode 0600, 32 random bytes, hex) when it does not exist. It is the
@@ -75,9 +47,9 @@ func LoadOrCreateKey(path string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("integrity key: %w", err)
 	}
-	key, err := ParseKey(string(b))
-	if err != nil {
-		return nil, fmt.Errorf("integrity key %s: %w", path, err)
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(key) < MinKeyLen {
+		return nil, fmt.Errorf("integrity key %s: want at least %d bytes in hex", path, MinKeyLen)
 	}
 	return key, nil
 }

@@ -4,45 +4,11 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/souq-market/souq/eventstore/integrity"
 )
-
-func TestParseKey(t *testing.T) {
-	raw := []byte("0123456789abcdef0123456789abcdef")
-	cases := []struct {
-		in   string
-		want []byte
-		err  string
-	}{
-		{"30313233343536373839616263646566", []byte("0123456789abcdef"), ""},
-		{"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", raw, ""},
-		{"MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY", raw, ""},
-		{"  MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n", raw, ""},
-		{"", nil, "empty"},
-		{"   ", nil, "empty"},
-		{"3031", nil, "at least 16"},
-		{"c2hvcnQ=", nil, "at least 16"},
-		{"not a key at all!", nil, "neither hex nor base64"},
-		{strings.Repeat("z!", 20), nil, "neither hex nor base64"},
-		{"\x00\x01\x02", nil, "neither hex nor base64"},
-	}
-	for _, tc := range cases {
-		got, err := integrity.ParseKey(tc.in)
-		if tc.err != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Errorf("ParseKey(%q) = %x, %v; want an error with %q", tc.in, got, err, tc.err)
-			}
-			continue
-		}
-		if err != nil || !bytes.Equal(got, tc.want) {
-			t.Errorf("ParseKey(%q) = %x, %v; want %x", tc.in, got, err, tc.want)
-		}
-	}
-}
 
 func TestLoadOrCreateKeyMakesOneKeyKeptPrivate(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "integrity.key")
