@@ -44,13 +44,20 @@ type Config struct {
 	// and 5xx, with the same idempotency key; nil means stripe-go's
 	// default (2).
 	Retries *int64
+	// AutomaticCapture has Stripe capture as soon as the card is
+	// authorized (payment_intent.succeeded follows). Checkout confirms an
+	// order on its capture and nothing captures later yet, so cmd/souq
+	// sets it; the default, manual capture, leaves capturing to Capture.
+	AutomaticCapture bool
 }
 
 // Gateway is the Stripe card gateway. It creates PaymentIntents with
-// manual capture: the card is authorized at checkout and captured when the
-// order ships (a partial capture when part of it is cancelled).
+// manual capture by default: the card is authorized at checkout and
+// captured by Capture (all or part); with Config.AutomaticCapture, Stripe
+// captures on authorization.
 type Gateway struct {
-	sc *stripego.Client
+	sc      *stripego.Client
+	capture stripego.PaymentIntentCaptureMethod
 }
 
 var _ paycmd.Gateway = (*Gateway)(nil)
@@ -71,7 +78,11 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.URL != "" {
 		bc.URL = stripego.String(cfg.URL)
 	}
-	return &Gateway{sc: stripego.NewClient(cfg.SecretKey, stripego.WithBackends(stripego.NewBackendsWithConfig(bc)))}, nil
+	capture := stripego.PaymentIntentCaptureMethodManual
+	if cfg.AutomaticCapture {
+		capture = stripego.PaymentIntentCaptureMethodAutomatic
+	}
+	return &Gateway{sc: stripego.NewClient(cfg.SecretKey, stripego.WithBackends(stripego.NewBackendsWithConfig(bc))), capture: capture}, nil
 }
 
 // Provider names Stripe on payments.
@@ -125,7 +136,7 @@ func (g *Gateway) Start(ctx context.Context, req paycmd.StartRequest) (paycmd.St
 	}
 	p := &stripego.PaymentIntentCreateParams{
 		Amount: stripego.Int64(amount), Currency: stripego.String(currency),
-		CaptureMethod:      stripego.String(string(stripego.PaymentIntentCaptureMethodManual)),
+		CaptureMethod:      stripego.String(string(g.capture)),
 		PaymentMethodTypes: []*string{stripego.String("card")},
 		Metadata:           map[string]string{MetaPaymentID: string(req.PaymentID), MetaOrderID: string(req.OrderID), MetaCustomerID: string(req.CustomerID)},
 	}

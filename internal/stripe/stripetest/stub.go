@@ -112,10 +112,20 @@ func (s *Stub) event(typ string, obj map[string]any) {
 		"created": time.Now().Unix(), "livemode": false, "api_version": "2025-07-30.basil", "data": map[string]any{"object": cp}})
 }
 
+// authorize holds the card; an intent created without manual capture is
+// captured at once, as Stripe does (charge.succeeded, then
+// payment_intent.succeeded).
 func (s *Stub) authorize(pi map[string]any) {
+	pi["latest_charge"] = s.id("ch")
+	if pi["capture_method"] != "manual" {
+		pi["status"], pi["amount_received"], pi["amount_capturable"] = "succeeded", pi["amount"], int64(0)
+		s.event("charge.succeeded", map[string]any{"id": pi["latest_charge"], "object": "charge", "amount": pi["amount"], "amount_captured": pi["amount"],
+			"amount_refunded": 0, "currency": pi["currency"], "captured": true, "payment_intent": pi["id"], "metadata": pi["metadata"]})
+		s.event("payment_intent.succeeded", pi)
+		return
+	}
 	pi["status"] = "requires_capture"
 	pi["amount_capturable"] = pi["amount"]
-	pi["latest_charge"] = s.id("ch")
 	s.event("payment_intent.amount_capturable_updated", pi)
 }
 
