@@ -54,6 +54,9 @@ func (h Refresh) Handle(ctx context.Context, token string, meta commands.Meta) (
 	if err != nil {
 		return Session{}, err
 	}
+	if u.Forgotten() { // sessions outlive no erasure
+		return Session{}, domain.Errorf(domain.Unauthenticated, user.CodeForgotten, "this account was closed; its sessions ended")
+	}
 	return Session{UserID: u.ID(), Role: u.Role(), VendorID: u.VendorID(), SessionID: sid, RefreshToken: next, ExpiresAt: expires}, nil
 }
 
