@@ -27,6 +27,7 @@ type Webhooks struct {
 	// CarrierTolerance is how far a carrier's timestamp may be from now,
 	// either way; default 5 minutes.
 	CarrierTolerance time.Duration
+	Gulf             GulfWebhooks // Telr and PayTabs (gulf.go)
 }
 
 // MaxWebhookBody bounds a webhook body: Stripe's events and carriers'
@@ -176,6 +177,7 @@ func (s *server) webhooks(cfg Webhooks, logger *slog.Logger) {
 	s.api.Handle(httpx.Operation{Method: "POST", Path: "/webhooks/carriers/{carrier}", ID: "carrierWebhook", Tag: "webhooks",
 		Summary: "A carrier's tracking scans (fetchr, aramex, smsa, dhl), signed with X-Souq-Timestamp and X-Souq-Signature.", Errors: []int{400, 401, 404, 409, 413, 422}},
 		s.carrierWebhook(cfg, x))
+	s.gulfWebhooks(cfg.Gulf, x, logger)
 }
 
 // webhookFail renders a refusal; statusError (413) has no httpx kind.
