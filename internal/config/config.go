@@ -79,6 +79,13 @@ type Config struct {
 	// Stripe off, its webhook refusing every delivery.
 	StripeAPISecret     string
 	StripeWebhookSecret string
+	// Telr and PayTabs, the GCC card gateways (gulf.go): each on when its
+	// account and key are set; their hosted pages send the customer back to
+	// PaymentReturnURL.
+	TelrStoreID, TelrAuthKey, TelrRemoteKey                            string
+	TelrTest                                                           bool
+	PayTabsProfileID                                                   int64
+	PayTabsServerKey, PayTabsURL, PayTabsCallbackURL, PaymentReturnURL string
 	// Carrier webhook HMAC keys; empty refuses that carrier's deliveries.
 	FetchrSecret, AramexSecret, SMSASecret, DHLSecret string
 	// Carrier booking APIs (carriers.go): a base URL, the account's
@@ -161,6 +168,15 @@ func settings(terminal bool) []setting {
 		{"kafka-brokers", "SOUQ_KAFKA_BROKERS", "", "Kafka brokers (host:port, comma-separated) the outbox publishes integration events to; empty: no Kafka", setKafkaBrokers},
 		{"stripe-api-secret", "SOUQ_STRIPE_API_SECRET", "", "Stripe API key (sk_… or rk_…) of the card gateway", secretSetter(func(c *Config) *string { return &c.StripeAPISecret }, "sk_", "rk_")},
 		{"stripe-webhook-secret", "SOUQ_STRIPE_WEBHOOK_SECRET", "", "signing secret (whsec_…) of POST /webhooks/stripe", secretSetter(func(c *Config) *string { return &c.StripeWebhookSecret }, "whsec_")},
+		{"telr-store-id", "SOUQ_TELR_STORE_ID", "", "Telr store ID (digits); empty: Telr off, POST /webhooks/telr refusing every advice", setTelrStoreID},
+		{"telr-auth-key", "SOUQ_TELR_AUTH_KEY", "", "authentication key of Telr's hosted payment page (order.json)", secretSetter(func(c *Config) *string { return &c.TelrAuthKey })},
+		{"telr-remote-key", "SOUQ_TELR_REMOTE_KEY", "", "Telr remote API key, for refunds and voids (default: the auth key)", secretSetter(func(c *Config) *string { return &c.TelrRemoteKey })},
+		{"telr-test", "SOUQ_TELR_TEST", "false", "Telr test mode (true or false): orders carry test=1 and move no money", setTelrTest},
+		{"paytabs-profile-id", "SOUQ_PAYTABS_PROFILE_ID", "", "PayTabs profile ID (digits); empty: PayTabs off, POST /webhooks/paytabs refusing every callback", setPayTabsProfileID},
+		{"paytabs-server-key", "SOUQ_PAYTABS_SERVER_KEY", "", "PayTabs server key: authorizes souq's requests and verifies the callbacks' Signature", secretSetter(func(c *Config) *string { return &c.PayTabsServerKey })},
+		{"paytabs-url", "SOUQ_PAYTABS_URL", "", "PayTabs endpoint of the profile's region (https://secure.paytabs.sa for KSA …); empty: the UAE's, https://secure.paytabs.com", providerURLSetter(func(c *Config) *string { return &c.PayTabsURL })},
+		{"paytabs-callback-url", "SOUQ_PAYTABS_CALLBACK_URL", "", "public https URL of POST /webhooks/paytabs sent with each payment; empty: the IPN set in PayTabs' dashboard", publicURLSetter(func(c *Config) *string { return &c.PayTabsCallbackURL })},
+		{"payment-return-url", "SOUQ_PAYMENT_RETURN_URL", "", "where Telr's and PayTabs' hosted payment pages send the customer back (https); required with either", publicURLSetter(func(c *Config) *string { return &c.PaymentReturnURL })},
 		{"carrier-fetchr-secret", "SOUQ_CARRIER_FETCHR_SECRET", "", "HMAC key of Fetchr's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.FetchrSecret })},
 		{"carrier-aramex-secret", "SOUQ_CARRIER_ARAMEX_SECRET", "", "HMAC key of Aramex's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.AramexSecret })},
 		{"carrier-smsa-secret", "SOUQ_CARRIER_SMSA_SECRET", "", "HMAC key of SMSA's webhooks (16+ bytes)", secretSetter(func(c *Config) *string { return &c.SMSASecret })},
@@ -322,6 +338,7 @@ func crossProblems(c Config) []Problem {
 	out = append(out, blobProblems(c)...)
 	out = append(out, notifyProblems(c)...)
 	out = append(out, carrierProblems(c)...)
+	out = append(out, gulfProblems(c)...)
 	if c.WriteAddr != "" && c.WriteAddr == c.ReadAddr && !strings.HasSuffix(c.WriteAddr, ":0") {
 		out = append(out, Problem{Source: "SOUQ_READ_ADDR", Value: c.ReadAddr, Reason: "the write and read APIs cannot listen on the same address"})
 	}
