@@ -286,7 +286,7 @@ func (p *Projector) contact(ctx context.Context, id domain.CustomerID) (contact,
 		}
 		u.Apply(de)
 	}
-	if !u.Exists() {
+	if !u.Exists() || u.Forgotten() { // a forgotten customer's contact reads as erased: nobody to tell
 		return contact{}, false, nil
 	}
 	pr := u.Profile()

@@ -208,3 +208,23 @@ func TestRefusalIsRecordedNotRetried(t *testing.T) {
 }
 
 var _ projections.Idempotent = (*Projector)(nil)
+
+// TestForgottenCustomerIsNotTold: after user.forgotten the customer's
+// contact reads as erased; no notice is sent to it on any channel.
+func TestForgottenCustomerIsNotTold(t *testing.T) {
+	db := viewtest.SQLite(t)
+	h := viewtest.NewHistory(t, registry())
+	at := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	z, _ := domain.New(0, "AED")
+	totals := order.Totals{Subtotal: z, Discount: z, Shipping: z, Total: z, VAT: z, Cashback: z, Wallet: z, Due: z}
+	h.Add("user-c2", user.Registered{UserID: "c2", Email: "[erased]", Role: user.Customer,
+		Profile: user.Profile{Name: "[erased]", Phone: "[erased]", Locale: "en"}, At: at})
+	h.Add("user-c2", user.Forgotten{By: "admin-1", At: at})
+	h.Add("order-o2", order.Placed{OrderID: "o2", CustomerID: "c2", Totals: totals, At: at})
+	h.Add("order-o2", order.Confirmed{At: at})
+	email, sms := &fake{ch: notify.Email}, &fake{ch: notify.SMS}
+	project(t, db, h.Store, email, sms)
+	if n, m := len(email.bodies()), len(sms.bodies()); n != 0 || m != 0 {
+		t.Fatalf("a forgotten customer was sent %d emails and %d sms: %v %v", n, m, email.bodies(), sms.bodies())
+	}
+}
