@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/eventstore/integrity"
 	"github.com/souq-market/souq/eventstore/kurrent"
 	"github.com/souq-market/souq/eventstore/postgres"
 	"github.com/souq-market/souq/eventstore/sqlite"
@@ -18,15 +19,24 @@ import (
 // knows which one it got.
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (eventstore.Store, error) {
 	logger = logger.With(slog.String("component", "eventstore"))
+	// The key that signs the SQL stores' checkpoints: configured, or kept
+	// in the data dir (which guards against accidental edits only).
+	key := []byte(cfg.IntegrityKey)
+	if len(key) == 0 && cfg.EventStore != config.KurrentDB {
+		var err error
+		if key, err = integrity.LoadOrCreateKey(filepath.Join(cfg.DataDir, "integrity.key")); err != nil {
+			return nil, err
+		}
+	}
 	switch cfg.EventStore {
 	case config.SQLite:
-		s, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "events.db"), sqlite.Options{Logger: logger})
+		s, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "events.db"), sqlite.Options{Logger: logger, IntegrityKey: key, CheckpointEvery: cfg.CheckpointEvery})
 		if err != nil {
 			return nil, fmt.Errorf("open the sqlite event store in %s: %w", cfg.DataDir, err)
 		}
 		return s, nil
 	case config.Postgres:
-		s, err := postgres.Open(ctx, cfg.PostgresURL, postgres.Options{Schema: cfg.PostgresSchema, Logger: logger})
+		s, err := postgres.Open(ctx, cfg.PostgresURL, postgres.Options{Schema: cfg.PostgresSchema, Logger: logger, IntegrityKey: key, CheckpointEvery: cfg.CheckpointEvery})
 		if err != nil {
 			return nil, fmt.Errorf("open the postgres event store: %w", err)
 		}
