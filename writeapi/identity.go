@@ -126,6 +126,7 @@ func (r *roleReq) validate(v *domain.Validation) {
 
 // identity mounts the account routes.
 func (s *server) identity(cfg Identity) error {
+	s.forgetRoutes() // forget.go: erasure, whoever issues the tokens
 	if cfg.Signer == nil {
 		return nil
 	}
