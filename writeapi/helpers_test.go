@@ -41,14 +41,18 @@ type env struct {
 	signer *auth.HMAC
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	t.Helper()
 	store := memory.New(memory.Options{})
 	t.Cleanup(func() { _ = store.Close() })
 	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: slog.New(slog.DiscardHandler)})
 	signer := testVerifier(t)
-	api, err := New(Deps{Store: store, Exec: exec, Auth: signer, Logger: slog.New(slog.DiscardHandler),
-		Registry: prometheus.NewRegistry(), Version: "test", DefaultCommission: 1500})
+	d := Deps{Store: store, Exec: exec, Auth: signer, Logger: slog.New(slog.DiscardHandler),
+		Registry: prometheus.NewRegistry(), Version: "test", DefaultCommission: 1500}
+	for _, o := range opts {
+		o(&d)
+	}
+	api, err := New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/souq-market/souq/commands"
 	invcmd "github.com/souq-market/souq/commands/inventory"
 	ordercmd "github.com/souq-market/souq/commands/order"
+	paycmd "github.com/souq-market/souq/commands/payment"
 	shipcmd "github.com/souq-market/souq/commands/shipment"
 	walletcmd "github.com/souq-market/souq/commands/wallet"
 	"github.com/souq-market/souq/domain"
@@ -29,6 +30,7 @@ type server struct {
 	catalog  *catalog.Index
 	now      func() time.Time
 	carrier  shipcmd.Carrier // books labels; nil: labels are bought elsewhere
+	gateway  paycmd.Gateway  // card refunds, voids and sessions (payments.go)
 	policy   ordercmd.Policy
 }
 
@@ -47,6 +49,7 @@ func (s *server) routes() {
 	wal := walletcmd.Deps{Exec: s.exec, Now: s.now}
 	shp := shipcmd.Deps{Exec: s.exec, Now: s.now}
 	s.catalogRoutes() // catalogroutes.go: products, vendors, returns, reviews, affiliates
+	s.paymentRoutes() // payments.go: refunds, voids, hold post/void, payment sessions
 
 	handle(s, route[*receiptReq]{
 		op:    httpx.Operation{Method: "POST", Path: "/v1/inventory/{sku}/receipts", ID: "receiveStock", Tag: "inventory", Summary: "Add stock of a SKU that arrived at a location."},
@@ -279,11 +282,8 @@ func (s *server) order(ctx context.Context, id string) (*order.Order, string, er
 	if err != nil {
 		return nil, "", err
 	}
-	o, err := commands.Decide(ctx, s.exec, commands.Step[*order.Order]{Stream: stream,
-		New: func() *order.Order { return order.New(domain.OrderID(id)) }, Decide: func(*order.Order) error { return nil }})
-	if err == nil && o.Version() == 0 {
-		err = domain.Errorf(domain.NotFound, "order.not_found", "no order %s", id)
-	}
+	o, err := existing(ctx, s.exec, stream, func() *order.Order { return order.New(domain.OrderID(id)) },
+		domain.Errorf(domain.NotFound, "order.not_found", "no order %s", id))
 	return o, stream, err
 }
 
@@ -293,12 +293,19 @@ func (s *server) wallet(ctx context.Context, id string) (*wallet.Wallet, string,
 	if err != nil {
 		return nil, "", err
 	}
-	w, err := commands.Decide(ctx, s.exec, commands.Step[*wallet.Wallet]{Stream: stream,
-		New: func() *wallet.Wallet { return wallet.New(domain.WalletID(id)) }, Decide: func(*wallet.Wallet) error { return nil }})
-	if err == nil && w.Version() == 0 {
-		err = domain.Errorf(domain.NotFound, "wallet.not_found", "no wallet %s", id)
-	}
+	w, err := existing(ctx, s.exec, stream, func() *wallet.Wallet { return wallet.New(domain.WalletID(id)) },
+		domain.Errorf(domain.NotFound, "wallet.not_found", "no wallet %s", id))
 	return w, stream, err
+}
+
+// existing loads an aggregate as it stands, or answers notFound when its
+// stream has no events.
+func existing[A commands.Aggregate](ctx context.Context, x *commands.Executor, stream string, fresh func() A, notFound error) (A, error) {
+	a, err := commands.Decide(ctx, x, commands.Step[A]{Stream: stream, New: fresh, Decide: func(A) error { return nil }})
+	if err == nil && a.Version() == 0 {
+		err = notFound
+	}
+	return a, err
 }
 
 func invalid(field, code, msg string) error {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/souq-market/souq/commands"
 	ordercmd "github.com/souq-market/souq/commands/order"
+	paycmd "github.com/souq-market/souq/commands/payment"
 	shipcmd "github.com/souq-market/souq/commands/shipment"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/eventstore"
@@ -54,6 +55,10 @@ type Deps struct {
 	// Carrier books labels for POST /v1/shipments sent without a tracking
 	// number and label; nil: the client records a label bought elsewhere.
 	Carrier shipcmd.Carrier
+	// Gateway is the card gateway checkout pays through, for admins'
+	// refunds and voids and customers' payment sessions; nil refuses
+	// those of card payments (503).
+	Gateway paycmd.Gateway
 }
 
 // New builds the write API.
@@ -73,6 +78,9 @@ func New(d Deps) (*httpx.API, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Gateway == nil {
+		d.Gateway = noGateway{}
+	}
 	checks := append([]httpx.Check{{Name: "eventstore", Fn: func(ctx context.Context) error {
 		_, err := d.Store.Head(ctx)
 		return err
@@ -85,7 +93,7 @@ func New(d Deps) (*httpx.API, error) {
 	if err != nil {
 		return nil, fmt.Errorf("writeapi: %w", err)
 	}
-	s := &server{api: api, store: d.Store, exec: d.Exec, verifier: d.Auth, catalog: d.Catalog, now: d.Now, policy: d.Policy, carrier: d.Carrier}
+	s := &server{api: api, store: d.Store, exec: d.Exec, verifier: d.Auth, catalog: d.Catalog, now: d.Now, policy: d.Policy, carrier: d.Carrier, gateway: d.Gateway}
 	s.routes()
 	s.blobRoutes(d.Blobs)
 	s.webhooks(d.Webhooks, d.Logger)

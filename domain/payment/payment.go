@@ -91,6 +91,7 @@ func New(id domain.PaymentID) *Payment {
 func (p *Payment) ID() domain.PaymentID       { return p.id }
 func (p *Payment) OrderID() domain.OrderID    { return p.orderID }
 func (p *Payment) Method() Method             { return p.method }
+func (p *Payment) Provider() string           { return p.provider }
 func (p *Payment) ProviderRef() string        { return p.providerRef }
 func (p *Payment) Status() Status             { return p.status }
 func (p *Payment) Amount() domain.Money       { return p.amount }
