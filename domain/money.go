@@ -353,6 +353,56 @@ func (m Money) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts only an integer amount and a known currency.
 func (m *Money) UnmarshalJSON(b []byte) error {
+	if got, ok := compactMoney(b); ok {
+		*m = got
+		return nil
+	}
+	return m.unmarshalJSON(b)
+}
+
+// compactMoney reads exactly what MarshalJSON writes,
+// {"amount":-1250,"currency":"SAR"}, without a JSON decoder: replaying a
+// history decodes millions of amounts, and a decoder per amount was a third
+// of the time spent decoding events. It accepts only what unmarshalJSON
+// accepts, with the same result; anything else (other spacing or key order,
+// escapes, a value to refuse) is left to unmarshalJSON, reported by ok false.
+func compactMoney(b []byte) (m Money, ok bool) {
+	const head, mid, tail = `{"amount":`, `,"currency":"`, `"}`
+	rest, found := bytes.CutPrefix(b, []byte(head))
+	if !found {
+		return Money{}, false
+	}
+	i := 0
+	if i < len(rest) && rest[i] == '-' {
+		i++
+	}
+	digits := i
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	// JSON allows no leading zero and no empty number.
+	if i == digits || (rest[digits] == '0' && i > digits+1) {
+		return Money{}, false
+	}
+	n, err := strconv.ParseInt(string(rest[:i]), 10, 64)
+	if err != nil {
+		return Money{}, false
+	}
+	cur, found := bytes.CutPrefix(rest[i:], []byte(mid))
+	if !found || !bytes.HasSuffix(cur, []byte(tail)) {
+		return Money{}, false
+	}
+	cur = cur[:len(cur)-len(tail)]
+	for _, c := range cur {
+		if c < 'A' || c > 'Z' {
+			return Money{}, false
+		}
+	}
+	m, err = New(n, Currency(cur))
+	return m, err == nil
+}
+
+func (m *Money) unmarshalJSON(b []byte) error {
 	var v moneyJSON
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
