@@ -55,7 +55,7 @@ func (r *Runner) Rebuild(ctx context.Context, name string, progress func(Progres
 	}()
 
 	start := r.now()
-	t := &target{suffix: "__rb" + strconv.FormatInt(start.UnixNano(), 36), shadow: true}
+	t := &target{suffix: "__rb" + strconv.FormatInt(start.UnixNano(), 36), shadow: true, batch: r.opts.RebuildBatchSize}
 	tables := w.sql.Tables()
 	if err := inTx(ctx, r.db, func(tx *sql.Tx) error { return r.createTables(ctx, tx, tables, t.suffix) }); err != nil {
 		return fmt.Errorf("projections: rebuild %s: create shadow: %w", name, err)
@@ -97,7 +97,7 @@ func (r *Runner) Rebuild(ctx context.Context, name string, progress func(Progres
 	// catchUp feeds the shadow until a read comes back empty.
 	catchUp := func() error {
 		for {
-			batch, err := r.store.ReadAll(ctx, t.pos, 4*r.opts.BatchSize)
+			batch, err := r.store.ReadAll(ctx, t.pos, t.batch)
 			if err != nil {
 				return fmt.Errorf("read after %d: %w", t.pos, err)
 			}

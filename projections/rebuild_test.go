@@ -162,3 +162,59 @@ func TestRebuildFailureLeavesLiveView(t *testing.T) {
 		}
 	})
 }
+
+// TestRebuildParksInLargeBatches: a rebuild applies its shadow in batches
+// of RebuildBatchSize, far larger than the live feed's; an event that keeps
+// failing is still found by bisection and parked alone, every other event
+// of its batch lands, and the swap stores what the rebuild parked.
+func TestRebuildParksInLargeBatches(t *testing.T) {
+	backends(t, func(t *testing.T, b backend) {
+		st := newStore(t)
+		seed(t, st, "rbpark", 3000, 17, nil)
+		h := head(t, st)
+		c := &sizing{counter: newCounter("counts")}
+		r := newRunner(t, b, st, projections.Options{BatchSize: 50, RebuildBatchSize: 2000, Attempts: 2}, c)
+		start(t, r)
+		waitFor(t, r, "counts", h)
+
+		poison := func(ev eventstore.RecordedEvent) bool { return ev.Position == 1234 || ev.Position == 2999 }
+		c.setFail(func(ev eventstore.RecordedEvent) error {
+			if poison(ev) {
+				return errors.New("poison")
+			}
+			return nil
+		})
+		c.mu.Lock()
+		c.largest = 0
+		c.mu.Unlock()
+		if err := r.Rebuild(context.Background(), "counts", nil); err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "rebuilt without the poison", rows(t, b.rdb, "counts"), expected(t, st, h, poison))
+		parked, err := r.Parked(context.Background(), "counts")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(parked) != 2 || parked[0].Position != 1234 || parked[1].Position != 2999 {
+			t.Fatalf("parked %+v, want positions 1234 and 2999", parked)
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.largest != 2000 {
+			t.Fatalf("largest rebuild batch %d events, want RebuildBatchSize (2000)", c.largest)
+		}
+	})
+}
+
+// sizing is a counter that remembers the largest batch it was handed.
+type sizing struct {
+	*counter
+	largest int
+}
+
+func (s *sizing) HandleBatch(ctx context.Context, tx *projections.Tx, events []eventstore.RecordedEvent) error {
+	s.mu.Lock()
+	s.largest = max(s.largest, len(events))
+	s.mu.Unlock()
+	return s.counter.HandleBatch(ctx, tx, events)
+}

@@ -81,6 +81,13 @@ type Options struct {
 	Store eventstore.Store
 	// BatchSize is the most events applied in one transaction; default 256.
 	BatchSize int
+	// RebuildBatchSize is the same for a rebuild's shadow; default 4096.
+	// Nobody reads a shadow, so a large batch costs only memory and a
+	// longer transaction on tables no one waits for, and lets a projector
+	// that folds a batch in memory write most rows once (on SQLite, whose
+	// one writer the live projectors share, it holds them off a little
+	// longer per batch).
+	RebuildBatchSize int
 	// Attempts is how often a batch, and then the one event found failing
 	// in it, is tried before that event is parked; default 5.
 	Attempts int
@@ -103,6 +110,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 256
+	}
+	if o.RebuildBatchSize <= 0 {
+		o.RebuildBatchSize = 4096
 	}
 	if o.Attempts <= 0 {
 		o.Attempts = 5
@@ -390,7 +400,7 @@ func (w *worker) follow(run context.Context) error {
 		return fmt.Errorf("load checkpoint: %w", err)
 	}
 	w.setPos(eventstore.Position(pos))
-	t := &target{pos: eventstore.Position(pos)}
+	t := &target{pos: eventstore.Position(pos), batch: w.r.opts.BatchSize}
 	return w.r.store.Subscribe(run, t.pos, func(events []eventstore.RecordedEvent) error {
 		return w.feed(run, t, events)
 	})
@@ -401,6 +411,7 @@ func (w *worker) follow(run context.Context) error {
 type target struct {
 	suffix string
 	shadow bool
+	batch  int                 // most events per transaction
 	pos    eventstore.Position // last event applied or parked
 	parked []parkedEvent       // parked during a rebuild, stored at the swap
 }
@@ -420,7 +431,7 @@ func (w *worker) feed(ctx context.Context, t *target, events []eventstore.Record
 	}
 	events = events[i:]
 	for len(events) > 0 {
-		n := min(len(events), w.r.opts.BatchSize)
+		n := min(len(events), t.batch)
 		if err := w.apply(ctx, t, events[:n]); err != nil {
 			return err
 		}
