@@ -32,6 +32,7 @@ var benchHistory struct {
 // read-model database, not the event store. Baseline, in the same run: the
 // view's final rows inserted into copies of its tables by bare multi-row
 // INSERTs of 256 rows, one transaction each. Run with -benchtime 1x.
+// ORDERS_BENCH_REBUILD_BATCH sets the rebuild's batch (Options.RebuildBatchSize).
 func BenchmarkRebuild1M(b *testing.B) {
 	n := 1_000_000
 	if s := os.Getenv("ORDERS_BENCH_EVENTS"); s != "" {
@@ -50,9 +51,11 @@ func BenchmarkRebuild1M(b *testing.B) {
 
 func benchRebuild(b *testing.B, db viewtest.DB, st *memory.Store, n int) {
 	ctx := context.Background()
-	bs, _ := strconv.Atoi(os.Getenv("ORDERS_BENCH_BATCH")) // 0: the runner's default
+	// 0: the runner's defaults.
+	bs, _ := strconv.Atoi(os.Getenv("ORDERS_BENCH_BATCH"))
+	rbs, _ := strconv.Atoi(os.Getenv("ORDERS_BENCH_REBUILD_BATCH"))
 	r, err := projections.New(ctx, projections.Options{DB: db.W, Dialect: db.Dialect, Store: st, BatchSize: bs,
-		Logger: slog.New(slog.DiscardHandler)}, orders.New(registry()))
+		RebuildBatchSize: rbs, Logger: slog.New(slog.DiscardHandler)}, orders.New(registry()))
 	if err != nil {
 		b.Fatal(err)
 	}

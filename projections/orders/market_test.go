@@ -152,25 +152,31 @@ func checkout(rnd *rand.Rand, k int, at time.Time) []streamEvent {
 }
 
 // TestBatchSizes: the projector writes the same rows whether a batch holds
-// one event (every row read back from the database) or 500 (most rows
-// created, changed many times and rolled up in memory before one write),
-// on a history of interleaved checkouts with every kind of event.
+// one event (every row read back from the database), 500 or 2,048 (most
+// rows created, changed many times and rolled up in memory before one
+// plain insert; events decoded in parallel), and after a rebuild in batches
+// of 1,500 (orders cut across batches upserted, the rest inserted), on a
+// history of interleaved checkouts with every kind of event.
 func TestBatchSizes(t *testing.T) {
 	viewtest.Each(t, func(t *testing.T, db viewtest.DB) {
 		st := memory.New(memory.Options{})
 		t.Cleanup(func() { _ = st.Close() })
-		market(t, st, 1000, 1)
+		market(t, st, 2500, 1)
 		reg := registry()
 		var dumps []string
-		for _, size := range []int{1, 13, 500} {
+		var first *projections.Runner
+		for _, size := range []int{1, 13, 500, 2048} {
 			d := viewtest.Fresh(t, db)
 			r, err := projections.New(context.Background(), projections.Options{DB: d.W, Dialect: d.Dialect, Store: st, BatchSize: size,
-				Backoff: time.Millisecond, MaxBackoff: time.Millisecond}, orders.New(reg))
+				RebuildBatchSize: 1500, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}, orders.New(reg))
 			if err != nil {
 				t.Fatal(err)
 			}
 			viewtest.CatchUp(t, r, st)
 			dumps = append(dumps, dump(t, d))
+			if first == nil {
+				first, db = r, d
+			}
 		}
 		for _, want := range []string{"|failed|", "|pending|", "|partially shipped|", "|partially delivered|", "out of stock"} {
 			if !strings.Contains(dumps[0], want) {
@@ -179,5 +185,10 @@ func TestBatchSizes(t *testing.T) {
 		}
 		viewtest.Same(t, "batches of 13 against 1", dumps[1], dumps[0])
 		viewtest.Same(t, "batches of 500 against 1", dumps[2], dumps[0])
+		viewtest.Same(t, "batches of 2048 against 1", dumps[3], dumps[0])
+		if err := first.Rebuild(context.Background(), orders.Name, nil); err != nil {
+			t.Fatal(err)
+		}
+		viewtest.Same(t, "rebuilt in batches of 1500 against 1", dump(t, db), dumps[0])
 	})
 }

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/domain/payment"
@@ -85,35 +87,25 @@ func (*Projector) Reset(ctx context.Context, tx *projections.Tx) error {
 // It reads the rows the batch touches first, applies the events to them in
 // memory, in order, and writes back what changed (see batch).
 func (p *Projector) HandleBatch(ctx context.Context, tx *projections.Tx, events []eventstore.RecordedEvent) error {
-	type item struct {
-		ev eventstore.RecordedEvent
-		e  any
+	items, err := p.decode(events)
+	if err != nil {
+		return err
 	}
-	items := make([]item, 0, len(events))
 	k := newKeys()
-	for _, ev := range events {
-		kind, _, _ := strings.Cut(ev.Type, ".")
-		if kind != "order" && kind != "payment" && kind != "shipment" {
-			continue
-		}
-		e, err := p.reg.DecodeRecorded(ev)
-		if err != nil {
-			return fmt.Errorf("decode %s at %d: %w", ev.Type, ev.Position, err)
-		}
-		items = append(items, item{ev, e})
-		switch e := e.(type) {
+	for _, it := range items {
+		switch e := it.e.(type) {
 		case payment.Initiated:
 			k.orders[string(e.OrderID)] = true
 		case shipment.Created:
 			k.orders[string(e.OrderID)] = true
 		}
-		switch kind {
+		switch kind, _, _ := strings.Cut(it.ev.Type, "."); kind {
 		case "order":
-			k.orders[strings.TrimPrefix(ev.StreamID, "order-")] = true
+			k.orders[strings.TrimPrefix(it.ev.StreamID, "order-")] = true
 		case "payment":
-			k.payments[strings.TrimPrefix(ev.StreamID, "payment-")] = true
+			k.payments[strings.TrimPrefix(it.ev.StreamID, "payment-")] = true
 		case "shipment":
-			k.shipments[strings.TrimPrefix(ev.StreamID, "shipment-")] = true
+			k.shipments[strings.TrimPrefix(it.ev.StreamID, "shipment-")] = true
 		}
 	}
 	if len(items) == 0 {
@@ -141,6 +133,51 @@ func (p *Projector) HandleBatch(ctx context.Context, tx *projections.Tx, events 
 		}
 	}
 	return b.flush(ctx)
+}
+
+// item is an event of the view's aggregates, decoded.
+type item struct {
+	ev eventstore.RecordedEvent
+	e  any
+}
+
+// decode decodes, in order, the events of the aggregates the view shows.
+// A rebuild's batch holds thousands, and decoding them took as long as
+// writing the rows: large batches are decoded in parts on every core.
+func (p *Projector) decode(events []eventstore.RecordedEvent) ([]item, error) {
+	items := make([]item, 0, len(events))
+	for _, ev := range events {
+		kind, _, _ := strings.Cut(ev.Type, ".")
+		if kind == "order" || kind == "payment" || kind == "shipment" {
+			items = append(items, item{ev: ev})
+		}
+	}
+	errs := make([]error, len(items))
+	decodeRange := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			ev := items[i].ev
+			if items[i].e, errs[i] = p.reg.DecodeRecorded(ev); errs[i] != nil {
+				errs[i] = fmt.Errorf("decode %s at %d: %w", ev.Type, ev.Position, errs[i])
+				return
+			}
+		}
+	}
+	parts := min(runtime.GOMAXPROCS(0), len(items)/512)
+	if parts <= 1 {
+		decodeRange(0, len(items))
+	} else {
+		var wg sync.WaitGroup
+		for i := range parts {
+			wg.Go(func() { decodeRange(i*len(items)/parts, (i+1)*len(items)/parts) })
+		}
+		wg.Wait()
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first in order, as one pass would find it
+		}
+	}
+	return items, nil
 }
 
 // writer applies one event to the batch's rows.
@@ -186,7 +223,7 @@ func (w *writer) apply(e any) error {
 			return fmt.Errorf("payment %s initiated twice", id)
 		}
 		w.b.addPay(&payRow{id: id, orderID: string(e.OrderID), method: string(e.Method), provider: e.Provider, status: "initiated",
-			currency: string(e.Amount.Currency()), amount: e.Amount.Amount(), initiatedAt: w.at, dirty: true})
+			currency: string(e.Amount.Currency()), amount: e.Amount.Amount(), initiatedAt: w.at, dirty: true, fresh: true})
 		return w.payment("", 0, 0, 0, fmt.Sprintf("%s payment of %s started", e.Method, e.Amount))
 	case payment.ActionRequired:
 		return w.payment("action_required", 0, 0, 0, "payment needs the customer's action")
@@ -208,7 +245,7 @@ func (w *writer) apply(e any) error {
 			return fmt.Errorf("shipment %s created twice", id)
 		}
 		w.b.ships[id] = &shipRow{id: id, orderID: string(e.OrderID), subID: string(e.SubOrderID), carrier: string(e.Carrier),
-			tracking: e.TrackingNumber, status: "created", updatedAt: e.At.UnixNano(), dirty: true}
+			tracking: e.TrackingNumber, status: "created", updatedAt: e.At.UnixNano(), dirty: true, fresh: true}
 		w.step(string(e.OrderID), fmt.Sprintf("label bought: %s %s", e.Carrier, e.TrackingNumber))
 	case shipment.StatusChanged:
 		id := strings.TrimPrefix(w.ev.StreamID, "shipment-")
@@ -244,7 +281,7 @@ func (w *writer) placed(e order.Placed) error {
 		fulfilment: "unfulfilled", country: string(e.Country), method: string(e.PaymentMethod), currency: string(t.Total.Currency()),
 		subtotal: t.Subtotal.Amount(), discount: t.Discount.Amount(), shipping: t.Shipping.Amount(), vat: t.VAT.Amount(),
 		total: t.Total.Amount(), wallet: t.Wallet.Amount(), due: t.Due.Amount(), cashback: t.Cashback.Amount(), items: items,
-		lines: string(lines), updatedAt: w.at, dirty: true}
+		lines: string(lines), updatedAt: w.at, dirty: true, fresh: true}
 	subs := w.b.subs[id]
 	for _, s := range e.SubOrders {
 		if slices.ContainsFunc(subs, func(x *subRow) bool { return x.subID == string(s.ID) }) {
@@ -255,7 +292,7 @@ func (w *writer) placed(e order.Placed) error {
 			return err
 		}
 		subs = append(subs, &subRow{orderID: id, subID: string(s.ID), vendor: string(s.VendorID), status: "pending",
-			total: s.Total.Amount(), commission: s.Commission.Amount(), lines: string(skus), dirty: true})
+			total: s.Total.Amount(), commission: s.Commission.Amount(), lines: string(skus), dirty: true, fresh: true})
 	}
 	w.b.subs[id] = subs
 	// Payments may have been projected first: roll them up now.
