@@ -53,6 +53,8 @@ Usage:
                           feed a window of the log to one view in a fresh SQLite file (replay.go)
   souq seed     --products N [--seed S] [flags]
                           generate a catalog and write it through the command handlers (seed.go)
+  souq forget   CUSTOMER [--reason TEXT] [flags]
+                          erase a customer's personal data by destroying their key (forget.go)
   souq health   [url]     exit 0 when url answers 200 (default http://127.0.0.1:8080/healthz);
                           the container health check, as the runtime image has no shell
   souq version            print version, commit and Go version
@@ -80,6 +82,8 @@ func run(ctx context.Context, env environment) int {
 		return replayCLI(ctx, env, args)
 	case "seed":
 		return seedCLI(ctx, env, args)
+	case "forget":
+		return forgetCLI(ctx, env, args)
 	case "version", "-version", "--version":
 		fmt.Fprintln(env.stdout, versionLine())
 		return exitOK

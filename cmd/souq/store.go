@@ -16,7 +16,7 @@ import (
 
 // openStore opens the event store the configuration names. Every backend
 // behind it passes the same acceptance suite, so nothing past this function
-// knows which one it got.
+// knows which one it got. Personal data is sealed above it (pii.go).
 func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (eventstore.Store, error) {
 	logger = logger.With(slog.String("component", "eventstore"))
 	// The key that signs the SQL stores' checkpoints: configured, or kept
@@ -34,13 +34,13 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (eve
 		if err != nil {
 			return nil, fmt.Errorf("open the sqlite event store in %s: %w", cfg.DataDir, err)
 		}
-		return s, nil
+		return sealPersonal(ctx, cfg, logger, s) // pii.go
 	case config.Postgres:
 		s, err := postgres.Open(ctx, cfg.PostgresURL, postgres.Options{Schema: cfg.PostgresSchema, Logger: logger, IntegrityKey: key, CheckpointEvery: cfg.CheckpointEvery})
 		if err != nil {
 			return nil, fmt.Errorf("open the postgres event store: %w", err)
 		}
-		return s, nil
+		return sealPersonal(ctx, cfg, logger, s) // pii.go
 	case config.KurrentDB:
 		// The client dials lazily: an unreachable server shows in /readyz,
 		// not as a failed start, so the process can wait for it.
@@ -48,7 +48,7 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (eve
 		if err != nil {
 			return nil, fmt.Errorf("open the kurrentdb event store: %w", err)
 		}
-		return s, nil
+		return sealPersonal(ctx, cfg, logger, s) // pii.go
 	}
 	return nil, fmt.Errorf("unknown event store %q", cfg.EventStore)
 }

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/souq-market/souq/commands"
+	usercmd "github.com/souq-market/souq/commands/user"
+	"github.com/souq-market/souq/domain/user"
+	"github.com/souq-market/souq/eventstore"
+)
+
+const forgetUsage = `Usage: souq forget CUSTOMER [--reason TEXT] [--by STAFF_ID] [flags]
+
+Erases a customer's personal data — name, phone, email, addresses — without
+rewriting the log: records user.forgotten (no personal data in it), frees
+their email for a new account, then destroys their data key, so every field
+sealed with it, in every event ever stored, reads as "[erased]" in history,
+read models and a rebuild alike. Orders, payments and wallets keep their
+amounts: totals do not change. Running it again finishes a run cut short.
+
+Fields written before sealing began (events stored by a souq without it)
+are plaintext and cannot be erased this way. KurrentDB stores are not sealed.
+`
+
+// forgetCLI runs `souq forget`.
+func forgetCLI(ctx context.Context, env environment, args []string) int {
+	if len(args) < 1 || strings.HasPrefix(args[0], "-") || args[0] == "help" {
+		fmt.Fprint(env.stderr, forgetUsage)
+		return exitUsage
+	}
+	id, args := user.ID(args[0]), args[1:]
+	opts, rest, err := takeFlags(args, []string{"reason", "by"})
+	if err != nil {
+		fmt.Fprintf(env.stderr, "souq forget: %v\n\n%s", err, forgetUsage)
+		return exitUsage
+	}
+	_, logger, store, code := openForCLI(ctx, env, "forget", forgetUsage, rest)
+	if store == nil {
+		return code
+	}
+	defer func() { _ = store.Close() }()
+	keys, ok := store.(usercmd.Shredder)
+	if !ok {
+		fmt.Fprintln(env.stderr, "souq forget: this event store keeps personal data in plaintext (KurrentDB); nothing can be erased")
+		return exitFailure
+	}
+	by := opts["by"]
+	if by == "" {
+		by = "souq-cli"
+	}
+	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
+	res, err := usercmd.Forget{Deps: usercmd.Deps{Exec: exec, Now: time.Now}, Keys: keys}.Handle(ctx,
+		usercmd.ForgetCmd{UserID: id, Reason: opts["reason"]},
+		commands.Meta{Actor: eventstore.Actor{UserID: by, Role: "super_admin"}})
+	if err != nil {
+		fmt.Fprintln(env.stderr, "souq forget:", err)
+		return exitFailure
+	}
+	fmt.Fprintf(env.stdout, "forgot %s (position %d): their personal data reads as %q from now on\n", id, res.Position, "[erased]")
+	return exitOK
+}
