@@ -123,7 +123,7 @@ func (g *Gateway) Session(ctx context.Context, ref string) (paycmd.Started, erro
 	if err != nil {
 		return paycmd.Started{}, err
 	}
-	if t.Status() != "" && t.Status() != StatusPending || t.RedirectURL == "" {
+	if waiting := t.Status() == "" || t.Status() == StatusPending; !waiting || t.RedirectURL == "" {
 		return paycmd.Started{}, domain.Errorf(domain.Conflict, psp.CodeRefused, "PayTabs transaction %s is %q: no page left to complete", ref, t.Status())
 	}
 	return paycmd.Started{ProviderRef: ref, ClientSecret: t.RedirectURL}, nil

@@ -99,7 +99,6 @@ func Post(ctx context.Context, client *http.Client, provider, url, contentType s
 		req.Header[k] = vs
 	}
 	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, nil, Unavailable(provider, "could not be reached", err)
