@@ -6,6 +6,11 @@ import (
 	"fmt"
 )
 
+// CheckpointTable is the runner's table of checkpoints (name, position …).
+// Tools that must read a view's position in the same transaction as its
+// rows, as souq verify does, name it; everyone else asks the runner.
+const CheckpointTable = "souq_projection_checkpoints"
+
 // The runner's own tables. Their names carry the souq_projection_ prefix so
 // they cannot collide with a projector's.
 //
