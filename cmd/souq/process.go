@@ -28,18 +28,20 @@ func (managed) Reset(context.Context) error { return nil }
 // runner, under the metrics label runner="process" and named in the
 // projections readiness check) and the two
 // sweepers — reservation expiry, and settlement after the return window —
-// until the returned stop is called. The card gateway is the embedded
-// sandbox, which settles on its own; the carrier is the sandbox carrier,
+// until the returned stop is called. The card gateway is the
+// configured one (gateway.go); the carrier is the sandbox carrier,
 // which moves the parcels it booked to delivered (carrier.go).
 func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Store, rs *readSide, bs *blobSide) (stop func(), err error) {
 	logger = logger.With(slog.String("component", "process"))
 	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
-	gw := sandbox.New(sandbox.Options{Exec: exec, Logger: logger})
-	if _, ok := store.(*sqlite.Store); !ok {
-		// Said at every start of a distributed deployment: the Stripe
-		// adapter (internal/stripe) is not yet wired into checkout, so card
-		// payments still settle in the sandbox here.
-		logger.Warn("card payments settle in the sandbox gateway: no real payment provider is wired into checkout yet; do not take real orders")
+	gw, closeGateway, err := cardGateway(rs.cfg, exec, logger) // gateway.go: Stripe when configured, else the sandbox
+	if err != nil {
+		return nil, fmt.Errorf("card gateway: %w", err)
+	}
+	if _, ok := store.(*sqlite.Store); !ok && gw.Provider() == sandbox.Provider {
+		// Said at every start of a distributed deployment without
+		// Stripe: card payments settle in the sandbox there.
+		logger.Warn("card payments settle in the sandbox gateway: SOUQ_STRIPE_API_SECRET is not set; do not take real orders")
 	}
 	car := sandboxCarrier(exec, bs.store, logger) // carrier.go
 	deps := process.Deps{Exec: exec, Logger: logger}
@@ -49,7 +51,7 @@ func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Sto
 		Registerer: rs.metrics, Label: "process"},
 		managed{checkout}, managed{process.NewFulfilment(deps)}, managed{process.NewReturns(process.Returns{Deps: deps, Gateway: gw})}, managed{earnings}, managed{car})
 	if err != nil {
-		_ = gw.Close()
+		_ = closeGateway()
 		_ = car.Close()
 		return nil, fmt.Errorf("process managers: %w", err)
 	}
@@ -67,7 +69,7 @@ func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Sto
 		once.Do(func() {
 			cancel()
 			wg.Wait()
-			_ = gw.Close()
+			_ = closeGateway()
 			_ = car.Close()
 			logger.Info("process managers stopped")
 		})

@@ -160,6 +160,12 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			// One executor over the opened store, with every domain event
 			// registered; the write API builds its handlers and catalog on it.
 			exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
+			// Refunds, voids and payment sessions only: the write API starts
+			// no payment, so a sandbox here has no settlement to stop.
+			gw, _, gerr := cardGateway(cfg, exec, logger) // gateway.go
+			if gerr != nil {
+				return fail(gerr)
+			}
 			id, edge, ferr := frontDoor(cfg, logger, v)
 			if ferr != nil {
 				return fail(ferr)
@@ -167,7 +173,7 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			api, err = writeapi.New(writeapi.Deps{Store: store, Exec: exec, Auth: v, Logger: logger, Registry: reg,
 				ReadyTimeout: cfg.ReadyTimeout, Version: version,
 				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays},
-				Webhooks: webhooks(cfg), Identity: id, Edge: edge, Blobs: bs.store,
+				Webhooks: webhooks(cfg), Identity: id, Edge: edge, Blobs: bs.store, Gateway: gw,
 				Carrier: bookingCarrier(cfg, exec, bs.store, logger)})
 		case "read":
 			addr = cfg.ReadAddr
