@@ -48,11 +48,13 @@ type Index struct {
 	read  *store // == write once promoted
 }
 
-// store is one mapping version: its Bleve index and its records file.
+// store is one mapping version: its Bleve index, its records file and
+// the facet columns of its documents (facets.go), loaded at open.
 type store struct {
-	path string
-	ix   bleve.Index
-	db   *bolt.DB
+	path   string
+	ix     bleve.Index
+	db     *bolt.DB
+	facets *facets
 }
 
 func (s *store) close() error { return errors.Join(s.ix.Close(), s.db.Close()) }
@@ -121,10 +123,26 @@ func openStore(path string, create bool) (*store, error) {
 			return errors.Join(err1, err2)
 		})
 	}
+	fc := newFacets()
+	if err == nil {
+		err = db.View(func(tx *bolt.Tx) error {
+			return tx.Bucket(docBucket).ForEach(func(_, raw []byte) error {
+				var d search.Document
+				if err := json.Unmarshal(raw, &d); err != nil {
+					return err
+				}
+				fc.put(d)
+				return nil
+			})
+		})
+		if err != nil && db != nil {
+			err = errors.Join(err, db.Close())
+		}
+	}
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("bleve: records of %s: %w", path, err), ix.Close())
 	}
-	return &store{path: path, ix: ix, db: db}, nil
+	return &store{path: path, ix: ix, db: db, facets: fc}, nil
 }
 
 // Pending reports whether an older index still serves reads.
@@ -194,6 +212,8 @@ func (ix *Index) Save(ctx context.Context, records []search.Record) error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	b := ix.write.ix.NewBatch()
+	var put []search.Document
+	var removed []string
 	err := ix.write.db.Update(func(tx *bolt.Tx) error {
 		rb, db := tx.Bucket(recordBucket), tx.Bucket(docBucket)
 		for _, r := range records {
@@ -209,6 +229,7 @@ func (ix *Index) Save(ctx context.Context, records []search.Record) error {
 			}
 			id := r.Key[len(search.ProductKey("")):]
 			if !r.Searchable() {
+				removed = append(removed, id)
 				b.Delete(id)
 				if err := db.Delete([]byte(id)); err != nil {
 					return fmt.Errorf("bleve: save %s: %w", r.Key, err)
@@ -227,6 +248,7 @@ func (ix *Index) Save(ctx context.Context, records []search.Record) error {
 			if err := db.Put([]byte(id), doc); err != nil {
 				return fmt.Errorf("bleve: save %s: %w", r.Key, err)
 			}
+			put = append(put, d)
 		}
 		return ctx.Err()
 	})
@@ -248,6 +270,13 @@ func (ix *Index) Save(ctx context.Context, records []search.Record) error {
 		}
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	// The facet columns follow Bleve, a batch behind it for an instant.
+	for _, id := range removed {
+		ix.write.facets.remove(id)
+	}
+	for _, d := range put {
+		ix.write.facets.put(d)
 	}
 	return nil
 }

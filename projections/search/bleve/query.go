@@ -18,11 +18,33 @@ import (
 // vocabulary the catalog uses (notes, brands shown per page of filters).
 const facetSize = 100
 
-// Query is the Bleve query of q: text terms ANDed (each matching any text
-// field, with its fuzziness), term filters ORed within a field and ANDed
-// across, ranges, and for a price sort the products sold in the currency.
-// It is exported so the benchmark can run the same query raw.
+// Query is the Bleve query of q: the text terms ANDed (each matching any
+// text field, with its fuzziness) and scored; the filters — term values
+// ORed within a field and ANDed across, ranges, stock, and for a price sort
+// the products sold in the currency — in a boolean query's filter clause,
+// which Bleve runs unscored (posting bitmaps intersected), like the
+// filter context of the Elasticsearch adapter. Without text the filters
+// are the whole query, run unscored too (see Request): there is nothing
+// to be relevant to. It is exported so the benchmark can run the same
+// query raw.
 func Query(q search.Query) query.Query {
+	text, filter := textQuery(q), filterQuery(q)
+	switch {
+	case text == nil && filter == nil:
+		return bleve.NewMatchAllQuery()
+	case text == nil:
+		return filter
+	case filter == nil:
+		return text
+	}
+	b := bleve.NewBooleanQuery()
+	b.AddMust(text)
+	b.AddFilter(filter)
+	return b
+}
+
+// textQuery is the scored part of q; nil without text.
+func textQuery(q search.Query) query.Query {
 	var must []query.Query
 	for _, term := range search.Terms(q.Text) {
 		var alts []query.Query
@@ -35,6 +57,15 @@ func Query(q search.Query) query.Query {
 		}
 		must = append(must, bleve.NewDisjunctionQuery(alts...))
 	}
+	if len(must) == 0 {
+		return nil
+	}
+	return bleve.NewConjunctionQuery(must...)
+}
+
+// filterQuery is the unscored part of q; nil without filters.
+func filterQuery(q search.Query) query.Query {
+	var must []query.Query
 	for _, f := range slices.Sorted(maps.Keys(q.Terms)) {
 		var alts []query.Query
 		for _, v := range q.Terms[f] {
@@ -74,7 +105,7 @@ func Query(q search.Query) query.Query {
 		must = append(must, b)
 	}
 	if len(must) == 0 {
-		return bleve.NewMatchAllQuery()
+		return nil
 	}
 	return bleve.NewConjunctionQuery(must...)
 }
@@ -102,6 +133,12 @@ func Order(s search.Sort, c domain.Currency) []string {
 // Request is the whole Bleve request of q, facets included.
 func Request(q search.Query) (*bleve.SearchRequest, error) {
 	req := bleve.NewSearchRequestOptions(Query(q), q.Limit, 0, false)
+	if textQuery(q) == nil {
+		// Nothing to score: every match ranks alike (relevance order is then
+		// the ID order), and Bleve intersects the filters' bitmaps instead
+		// of scoring each posting.
+		req.Score = bleve.ScoreNone
+	}
 	req.SortBy(Order(q.Sort, q.Currency))
 	if len(q.After) > 0 {
 		after, err := unkeys(q.After)
@@ -137,11 +174,20 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (search.Page, error
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	var fixed map[string][]search.Bucket
+	if answers(q) {
+		// Facets from the columns in memory (facets.go), not from Bleve.
+		req.Facets = nil
+		fixed = ix.read.facets.facetsOf(q)
+	}
 	res, err := ix.read.ix.SearchInContext(ctx, req)
 	if err != nil {
 		return search.Page{}, fmt.Errorf("bleve: search: %w", err)
 	}
-	page := search.Page{Total: int(res.Total), Hits: make([]search.Hit, 0, len(res.Hits)), Facets: map[string][]search.Bucket{}}
+	page := search.Page{Total: int(res.Total), Hits: make([]search.Hit, 0, len(res.Hits)), Facets: fixed}
+	if fixed == nil {
+		page.Facets = buckets(res.Facets)
+	}
 	docs, err := ix.read.documents(hitIDs(res.Hits))
 	if err != nil {
 		return search.Page{}, err
@@ -149,7 +195,14 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (search.Page, error
 	for i, h := range res.Hits {
 		page.Hits = append(page.Hits, search.Hit{Document: docs[i], Score: h.Score, Key: keys(h)})
 	}
-	for name, fr := range res.Facets {
+	search.Paginate(q, &page)
+	return page, nil
+}
+
+// buckets maps Bleve's facet results to the query model's.
+func buckets(facets bsearch.FacetResults) map[string][]search.Bucket {
+	out := map[string][]search.Bucket{}
+	for name, fr := range facets {
 		var buckets []search.Bucket
 		for _, t := range fr.Terms.Terms() {
 			v := t.Term
@@ -165,11 +218,10 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (search.Page, error
 		}
 		search.SortBuckets(name, buckets)
 		if len(buckets) > 0 {
-			page.Facets[name] = buckets
+			out[name] = buckets
 		}
 	}
-	search.Paginate(q, &page)
-	return page, nil
+	return out
 }
 
 // Suggest completes a prefix: every term but the last matched exactly, the
