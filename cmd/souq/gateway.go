@@ -12,7 +12,8 @@ import (
 
 // cardGateway is the gateway card payments go through, for checkout (the
 // process managers) and for the write API's refunds, voids and payment
-// sessions: Stripe when SOUQ_STRIPE_API_SECRET is set, else the sandbox,
+// sessions: Stripe when SOUQ_STRIPE_API_SECRET is set, Telr or PayTabs
+// when theirs are (config allows one), else the sandbox,
 // which settles what it started on its own, through exec. Stripe captures
 // on authorization (AutomaticCapture): checkout confirms an order on its
 // capture, and nothing captures later yet. closeFn stops the sandbox's
@@ -28,6 +29,9 @@ func cardGateway(cfg config.Config, exec *commands.Executor, logger *slog.Logger
 			logger.Warn("Stripe takes card payments but SOUQ_STRIPE_WEBHOOK_SECRET is empty: their outcomes are refused at POST /webhooks/stripe and orders stay unpaid")
 		}
 		return g, func() error { return nil }, nil
+	}
+	if g, err := gulfGateway(cfg, logger); g != nil || err != nil { // gulf.go: Telr or PayTabs
+		return g, func() error { return nil }, err
 	}
 	g := sandbox.New(sandbox.Options{Exec: exec, Logger: logger})
 	return g, g.Close, nil

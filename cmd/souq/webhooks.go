@@ -16,5 +16,5 @@ func webhooks(cfg config.Config) writeapi.Webhooks {
 			secrets[c] = []byte(s)
 		}
 	}
-	return writeapi.Webhooks{StripeSecret: cfg.StripeWebhookSecret, CarrierSecrets: secrets}
+	return writeapi.Webhooks{StripeSecret: cfg.StripeWebhookSecret, CarrierSecrets: secrets, Gulf: gulfWebhooks(cfg)}
 }

@@ -72,8 +72,23 @@ func gulfProblems(c Config) []Problem {
 	}
 	out := append(together("SOUQ_TELR_STORE_ID", c.TelrStoreID, "SOUQ_TELR_AUTH_KEY", c.TelrAuthKey),
 		together("SOUQ_PAYTABS_PROFILE_ID", profile, "SOUQ_PAYTABS_SERVER_KEY", c.PayTabsServerKey)...)
+	if n := count(c.StripeAPISecret != "", c.TelrStoreID != "", profile != ""); n > 1 {
+		// One gateway takes card payments and serves their refunds and
+		// voids; two would leave one's payments unrefundable.
+		out = append(out, Problem{Reason: "configure one card gateway: Stripe (SOUQ_STRIPE_API_SECRET), Telr (SOUQ_TELR_STORE_ID) or PayTabs (SOUQ_PAYTABS_PROFILE_ID)"})
+	}
 	if (c.TelrStoreID != "" || profile != "") && c.PaymentReturnURL == "" {
 		out = append(out, Problem{Source: "SOUQ_PAYMENT_RETURN_URL", Reason: "required when Telr or PayTabs is configured: their hosted pages send the customer back to it", Unset: true})
 	}
 	return out
+}
+
+func count(bs ...bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
 }

@@ -19,17 +19,30 @@ func TestGulfSettings(t *testing.T) {
 	load := func(env map[string]string) (Config, error) {
 		return Load(Source{Getenv: func(k string) string { return env[k] }})
 	}
-	c, err := load(full)
-	if err != nil || c.TelrStoreID != "15996" || !c.TelrTest || c.PayTabsProfileID != 987654 || c.PayTabsURL != "https://secure.paytabs.sa" || c.PaymentReturnURL == "" {
-		t.Fatalf("a full configuration: %v %+v", err, c)
+	only := func(prefix string) map[string]string {
+		env := map[string]string{}
+		for k, v := range full {
+			if !strings.HasPrefix(k, "SOUQ_TELR_") && !strings.HasPrefix(k, "SOUQ_PAYTABS_") || strings.HasPrefix(k, prefix) {
+				env[k] = v
+			}
+		}
+		return env
+	}
+	c, err := load(only("SOUQ_TELR_"))
+	if err != nil || c.TelrStoreID != "15996" || !c.TelrTest || c.PaymentReturnURL == "" {
+		t.Fatalf("Telr: %v %+v", err, c)
+	}
+	c, err = load(only("SOUQ_PAYTABS_"))
+	if err != nil || c.PayTabsProfileID != 987654 || c.PayTabsURL != "https://secure.paytabs.sa" || c.PayTabsCallbackURL == "" {
+		t.Fatalf("PayTabs: %v %+v", err, c)
 	}
 	if c, err := load(nil); err != nil || c.TelrStoreID != "" || c.PayTabsProfileID != 0 || c.PayTabsURL != "" || c.TelrTest {
 		t.Fatalf("defaults: %v %+v", err, c)
 	}
 	with := func(k, v string) map[string]string {
-		env := map[string]string{}
-		for a, b := range full {
-			env[a] = b
+		env := only("SOUQ_TELR_")
+		if strings.HasPrefix(k, "SOUQ_PAYTABS_") {
+			env = only("SOUQ_PAYTABS_")
 		}
 		if v == "" {
 			delete(env, k)
@@ -51,6 +64,8 @@ func TestGulfSettings(t *testing.T) {
 		{with("SOUQ_PAYTABS_URL", "http://paytabs.example"), "SOUQ_PAYTABS_URL"},
 		{with("SOUQ_PAYTABS_CALLBACK_URL", "http://souq.example/webhooks/paytabs"), "SOUQ_PAYTABS_CALLBACK_URL"},
 		{with("SOUQ_PAYMENT_RETURN_URL", ""), "SOUQ_PAYMENT_RETURN_URL"},
+		{full, "configure one card gateway"},
+		{with("SOUQ_STRIPE_API_SECRET", "sk_test_0123456789abcdef"), "configure one card gateway"},
 		{with("SOUQ_PAYMENT_RETURN_URL", "https://user:pw@shop.example/"), "SOUQ_PAYMENT_RETURN_URL"},
 	} {
 		_, err := load(tc.env)
