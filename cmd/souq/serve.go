@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/souq-market/souq/commands"
 	ordercmd "github.com/souq-market/souq/commands/order"
@@ -72,15 +73,23 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 		return err
 	}
 
+	// One Redis client (redis.go) when SOUQ_REDIS_URL is set, shared by the
+	// cache, the live fan-out and the rate limit; closed after the read side.
+	rc, err := openRedis(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, closeRedis(rc)) }()
+
 	// The read models, for the read API and the projectors (readside.go).
 	var rs *readSide
 	if slices.Contains(roles, "read") || slices.Contains(roles, "project") {
-		if rs, err = openReadSide(ctx, cfg, logger, store, bs); err != nil {
+		if rs, err = openReadSide(ctx, cfg, logger, store, bs, rc); err != nil {
 			return err
 		}
 		defer func() { err = errors.Join(err, rs.Close()) }()
 	}
-	servers, err := buildServers(cfg, logger, store, rs, bs, version, roles)
+	servers, err := buildServers(cfg, logger, store, rs, bs, rc, version, roles)
 	if err != nil {
 		return err
 	}
@@ -130,7 +139,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 
 // buildServers listens first, so a taken port fails the start before
 // anything is served, and closes what it opened if a later step fails.
-func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, rs *readSide, bs *blobSide, version string, roles []string) ([]server, error) {
+func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, rs *readSide, bs *blobSide, rc *goredis.Client, version string, roles []string) ([]server, error) {
 	storeCheck := httpx.Check{Name: "eventstore", Fn: func(ctx context.Context) error {
 		_, err := store.Head(ctx)
 		return err
@@ -166,15 +175,19 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			if gerr != nil {
 				return fail(gerr)
 			}
-			id, edge, ferr := frontDoor(cfg, logger, v)
+			id, edge, ferr := frontDoor(cfg, logger, v, rc)
 			if ferr != nil {
 				return fail(ferr)
+			}
+			car, cerr := bookingCarrier(cfg, exec, bs.store, logger) // carrier.go
+			if cerr != nil {
+				return fail(cerr)
 			}
 			api, err = writeapi.New(writeapi.Deps{Store: store, Exec: exec, Auth: v, Logger: logger, Registry: reg,
 				ReadyTimeout: cfg.ReadyTimeout, Version: version,
 				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays},
 				Webhooks: webhooks(cfg), Identity: id, Edge: edge, Blobs: bs.store, Gateway: gw,
-				Carrier: bookingCarrier(cfg, exec, bs.store, logger)})
+				Carrier: car})
 		case "read":
 			addr = cfg.ReadAddr
 			var v auth.Verifier
