@@ -106,7 +106,7 @@ func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 		return nil, err
 	}
 	reg := commands.NewRegistry()
-	all, err := rs.allProjectors(ctx, reg)
+	all, err := rs.allProjectors(ctx, reg, bs)
 	if err == nil {
 		if rs.cache, err = openCache(ctx, cfg, logger); err == nil {
 			var more []projections.Projector

@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/internal/blob"
 	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/internal/httpx"
 	"github.com/souq-market/souq/projections"
@@ -19,21 +22,35 @@ import (
 )
 
 // scentSide is scent match's wiring: the vector index (in process, or
-// Qdrant when SOUQ_QDRANT_URL is set), its projector and its reader.
+// Qdrant when SOUQ_QDRANT_URL is set), its projector and its reader; with
+// SOUQ_EMBEDDER_URL, the index of product image embeddings beside it (in
+// the same place), the image projector and the embedder.
 type scentSide struct {
 	cfg   config.Config
 	log   *slog.Logger
 	index scent.Index
-	// inProcess: the index lives in this process's memory, so it starts
-	// empty and its projector must start from position zero.
+	// images and embedder are nil without SOUQ_EMBEDDER_URL: image
+	// similarity is off.
+	images   scent.Index
+	embedder scent.Embedder
+	// imaging: the image projector runs (it needs the blob store).
+	imaging bool
+	// inProcess: the indexes live in this process's memory, so they start
+	// empty and their projectors must start from position zero.
 	inProcess bool
 	close     func() error
 }
 
 func openScent(ctx context.Context, cfg config.Config, logger *slog.Logger) (*scentSide, error) {
 	s := &scentSide{cfg: cfg, log: logger.With(slog.String("component", "scent")), close: func() error { return nil }}
+	if cfg.EmbedderURL != "" {
+		s.embedder = scent.NewHTTPEmbedder(cfg.EmbedderURL)
+	}
 	if cfg.QdrantURL == "" {
 		s.index, s.inProcess = memindex.New(scent.Dim), true
+		if s.embedder != nil {
+			s.images = memindex.New(scent.ImageDim)
+		}
 		return s, nil
 	}
 	ix, err := qdrant.Open(ctx, cfg.QdrantURL, qdrant.Collection(scent.VectorVersion), scent.Dim)
@@ -41,7 +58,52 @@ func openScent(ctx context.Context, cfg config.Config, logger *slog.Logger) (*sc
 		return nil, fmt.Errorf("scent: %w", err)
 	}
 	s.index, s.close = ix, ix.Close
+	if s.embedder != nil {
+		im, err := qdrant.Open(ctx, cfg.QdrantURL, qdrant.ImageCollection(scent.ImageVersion), scent.ImageDim)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("scent images: %w", err), ix.Close())
+		}
+		s.images, s.close = im, func() error { return errors.Join(ix.Close(), im.Close()) }
+	}
 	return s, nil
+}
+
+// imageProjector embeds product images read from blobs; nil without an
+// embedder, or without a blob store to read them from.
+func (s *scentSide) imageProjector(reg *eventstore.Registry, blobs blob.Store) (projections.Projector, error) {
+	if s.images == nil {
+		return nil, nil
+	}
+	if blobs == nil {
+		s.log.Warn("SOUQ_EMBEDDER_URL is set but this process has no blob store to read product images from: image similarity stays off")
+		return nil, nil
+	}
+	s.imaging = true
+	return projector.NewImages(s.images, s.embedder, imageFetch(blobs), reg)
+}
+
+// imageFetch reads a product image from the blob store, at most the size
+// the store accepts for one.
+func imageFetch(blobs blob.Store) projector.Fetch {
+	rule, _ := blob.Rules(blob.ProductImage)
+	return func(ctx context.Context, key string) (scent.Image, error) {
+		r, info, err := blobs.Get(ctx, key)
+		if errors.Is(err, blob.ErrNotFound) {
+			return scent.Image{}, fmt.Errorf("%w: %s", projector.ErrNoImage, key)
+		}
+		if err != nil {
+			return scent.Image{}, err
+		}
+		defer r.Close()
+		data, err := io.ReadAll(io.LimitReader(r, rule.MaxSize+1))
+		if err != nil {
+			return scent.Image{}, fmt.Errorf("blob %s: %w", key, err)
+		}
+		if int64(len(data)) > rule.MaxSize {
+			return scent.Image{}, fmt.Errorf("%w: %s is larger than a product image may be", projector.ErrNoImage, key)
+		}
+		return scent.Image{Data: data, ContentType: info.ContentType}, nil
+	}
 }
 
 // projector is the scent projector for the runner.
@@ -57,6 +119,13 @@ func (s *scentSide) rewind(ctx context.Context, r *projections.Runner) error {
 		return nil
 	}
 	s.log.Info("scent index in process: rebuilding from the event log")
+	if s.imaging {
+		// Its embeddings were lost with the process too: the model is asked
+		// again, once per image.
+		if err := r.Reset(ctx, scent.ImageView()); err != nil {
+			return err
+		}
+	}
 	return r.Reset(ctx, scent.View())
 }
 
@@ -64,11 +133,14 @@ func (s *scentSide) rewind(ctx context.Context, r *projections.Runner) error {
 // view.
 func (s *scentSide) reader(orders *orderq.Reader) *scent.Reader {
 	rd := scent.NewReader(s.index, scent.DefaultRules(s.cfg.Brands()...), purchases(orders))
-	if s.cfg.EmbedderURL != "" {
-		// The embedder alone is not enough: product image embeddings are not
-		// indexed yet, so image match stays off rather than answer from an
-		// empty index (see the report of issue 6).
-		s.log.Warn("SOUQ_EMBEDDER_URL is set but product image embeddings are not indexed yet: image similarity stays off")
+	switch {
+	case s.images != nil && (s.imaging || !s.inProcess):
+		// On with the embedder, where the index gets embeddings: this
+		// process's image projector, or (Qdrant) the one of the process
+		// running the projectors.
+		rd.Images, rd.Embedder = s.images, s.embedder
+	case s.images != nil:
+		s.log.Warn("image similarity stays off: no image projector fills the in-process index")
 	}
 	return rd
 }
@@ -108,7 +180,7 @@ func purchases(orders *orderq.Reader) scent.Purchases {
 
 // allProjectors opens scent match and returns the read projectors with the
 // scent projector after them.
-func (rs *readSide) allProjectors(ctx context.Context, reg *eventstore.Registry) ([]projections.Projector, error) {
+func (rs *readSide) allProjectors(ctx context.Context, reg *eventstore.Registry, bs *blobSide) ([]projections.Projector, error) {
 	s, err := openScent(ctx, rs.cfg, rs.log)
 	if err != nil {
 		return nil, err
@@ -118,7 +190,15 @@ func (rs *readSide) allProjectors(ctx context.Context, reg *eventstore.Registry)
 	if err != nil {
 		return nil, err
 	}
-	return append(readProjectors(reg), p), nil
+	all := append(readProjectors(reg), p)
+	var blobs blob.Store
+	if bs != nil {
+		blobs = bs.store
+	}
+	if ip, err := s.imageProjector(reg, blobs); err != nil || ip != nil {
+		return append(all, ip), err
+	}
+	return all, nil
 }
 
 // closeScent closes the scent index, if it was opened.

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,19 @@ type Embedder interface {
 // ErrEmbedder: the model service failed or answered out of shape.
 var ErrEmbedder = errors.New("scent: embedder failed")
 
+// ErrImageRefused: the model service refused this image (400, 413, 415 or
+// 422): asking again will not help, unlike any other ErrEmbedder. It wraps
+// ErrEmbedder.
+var ErrImageRefused = fmt.Errorf("%w: the image was refused", ErrEmbedder)
+
+// ImageVersion numbers the image embeddings' layout (the model's space):
+// a new model is a new version, indexed from zero beside the old.
+const ImageVersion = 1
+
+// ImageView is the name of the projector feeding the image index: its
+// checkpoint key.
+func ImageView() string { return "scent-images-v" + strconv.Itoa(ImageVersion) }
+
 // HTTPEmbedder calls a CLIP-style model service over HTTP. The shape it
 // speaks (the service's side is a thin wrapper around any CLIP model):
 //
@@ -46,7 +60,10 @@ var ErrEmbedder = errors.New("scent: embedder failed")
 //
 // Any other status, a dim other than ImageDim, a count other than one, or
 // a non-finite value is an ErrEmbedder; a 503 or 429 is domain.Unavailable
-// so callers may retry later.
+// so callers may retry later; a 400, 413, 415 or 422 is ErrImageRefused
+// (this image will never embed). This is the shape of a thin wrapper, not
+// of one product: a service that speaks another (Jina's /v1/embeddings,
+// clip-as-service's /post) needs a few lines of proxy.
 type HTTPEmbedder struct {
 	URL    string
 	Model  string // sent as "model"; default "clip"
@@ -103,6 +120,9 @@ func (e *HTTPEmbedder) Embed(ctx context.Context, img Image) (Vector, error) {
 	switch {
 	case resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests:
 		return nil, fmt.Errorf("%w: %w", ErrEmbedder, domain.Errorf(domain.Unavailable, "scent.embedder_unavailable", "the image model answered %d", resp.StatusCode))
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusRequestEntityTooLarge ||
+		resp.StatusCode == http.StatusUnsupportedMediaType || resp.StatusCode == http.StatusUnprocessableEntity:
+		return nil, fmt.Errorf("%w: status %d: %.200s", ErrImageRefused, resp.StatusCode, raw)
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("%w: status %d: %.200s", ErrEmbedder, resp.StatusCode, raw)
 	}

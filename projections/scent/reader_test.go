@@ -5,9 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,4 +211,56 @@ func TestHTTPEmbedder(t *testing.T) {
 	if _, err := e.Embed(ctx, scent.Image{}); domain.KindOf(err) != domain.Invalid {
 		t.Fatalf("an empty image: %v", err)
 	}
+}
+
+// The model service is outside input: every answer out of shape is an
+// ErrEmbedder, never a vector; only a refusal of the image is
+// ErrImageRefused, only an overload Unavailable.
+func TestHTTPEmbedderHostileAnswers(t *testing.T) {
+	vec := func(n int, x string) string {
+		return `{"dim":` + strconv.Itoa(n) + `,"embeddings":[[` + strings.TrimSuffix(strings.Repeat(x+",", n), ",") + `]]}`
+	}
+	for _, c := range []struct {
+		name    string
+		status  int
+		body    string
+		refused bool
+		busy    bool
+	}{
+		{"not json", 200, `<html>`, false, false},
+		{"empty", 200, ``, false, false},
+		{"no embeddings", 200, `{"dim":512,"embeddings":[]}`, false, false},
+		{"two embeddings", 200, `{"dim":512,"embeddings":[[1],[2]]}`, false, false},
+		{"dim lies", 200, `{"dim":512,"embeddings":[[1,2,3]]}`, false, false},
+		{"short", 200, vec(511, "1"), false, false},
+		{"long", 200, vec(513, "1"), false, false},
+		{"overflow", 200, vec(512, "1e39"), false, false},
+		{"strings", 200, vec(512, `"1"`), false, false},
+		{"over 1 MB", 200, vec(512, "1"+strings.Repeat("0", 2100)+"e-2100"), false, false},
+		{"bad image", 400, `cannot decode`, true, false},
+		{"too large", 413, ``, true, false},
+		{"media type", 415, ``, true, false},
+		{"unprocessable", 422, `{"error":"not an image"}`, true, false},
+		{"overloaded", 429, ``, false, true},
+		{"loading", 503, ``, false, true},
+		{"server error", 500, `panic`, false, false},
+		{"not found", 404, ``, false, false},
+		{"redirect", 302, ``, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(c.status)
+				_, _ = io.WriteString(w, c.body)
+			}))
+			defer srv.Close()
+			v, err := scent.NewHTTPEmbedder(srv.URL).Embed(ctx, scent.Image{Data: []byte("\xff\xd8"), ContentType: "image/jpeg"})
+			if v != nil || !errors.Is(err, scent.ErrEmbedder) {
+				t.Fatalf("%v, %v", v, err)
+			}
+			if errors.Is(err, scent.ErrImageRefused) != c.refused || (domain.KindOf(err) == domain.Unavailable) != c.busy {
+				t.Fatalf("refused %v, unavailable %v: %v", errors.Is(err, scent.ErrImageRefused), domain.KindOf(err) == domain.Unavailable, err)
+			}
+		})
+	}
+
 }

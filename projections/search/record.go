@@ -46,6 +46,9 @@ type ProductState struct {
 	Listed   bool   `json:"listed"`
 	Delisted bool   `json:"delisted"`
 	Doc      Document
+	// Images are the product's image blob keys, main image first: not
+	// searched, kept for the image embeddings of scent match.
+	Images   []string              `json:"images,omitempty"`
 	Variants map[string]Variant    `json:"variants,omitempty"` // by SKU
 	Stock    map[string]int64      `json:"stock,omitempty"`    // available units by SKU
 	Reviews  map[string]ReviewMark `json:"reviews,omitempty"`  // by review ID

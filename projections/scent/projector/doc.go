@@ -7,6 +7,10 @@
 // business rules) or a tombstone once it is off sale, and keeps the records
 // themselves in the index's state, so they survive with the points.
 //
+// NewImages is the same projector writing product image embeddings
+// instead (images.go): a point per product whose vector is its main
+// image's embedding by the scent.Embedder, each blob embedded once.
+//
 // It may import the domain, the eventstore port, projections, search and
 // its projector, and scent; never an adapter.
 package projector

@@ -27,7 +27,12 @@ var ErrNoText = errors.New("scent projector: the vector index answers no text se
 
 // Sink adapts a scent.Index to the search.Index the search projector
 // writes to.
-type Sink struct{ Index scent.Index }
+type Sink struct {
+	Index scent.Index
+	// Points turns the batch's product records into points; nil: their
+	// scent points (Point).
+	Points func(ctx context.Context, products []*search.ProductState) ([]scent.Point, error)
+}
 
 var _ search.Index = (*Sink)(nil)
 
@@ -54,23 +59,33 @@ func (s *Sink) Load(ctx context.Context, keys []string) (map[string]search.Recor
 // records (derived, so the same), which is what at-least-once allows.
 func (s *Sink) Save(ctx context.Context, records []search.Record) error {
 	state := make(map[string][]byte, len(records))
-	var points []scent.Point
+	var products []*search.ProductState
 	for _, r := range records {
 		b, err := json.Marshal(r)
 		if err != nil {
 			return err
 		}
 		state[r.Key] = b
-		if r.Product == nil || !r.Product.Seen {
-			continue
+		if r.Product != nil && r.Product.Seen {
+			products = append(products, r.Product)
 		}
-		points = append(points, Point(r.Product))
 	}
 	if err := s.Index.SaveState(ctx, state); err != nil {
 		return err
 	}
-	if len(points) == 0 {
+	if len(products) == 0 {
 		return nil
+	}
+	var points []scent.Point
+	if s.Points != nil {
+		var err error
+		if points, err = s.Points(ctx, products); err != nil {
+			return err
+		}
+	} else {
+		for _, p := range products {
+			points = append(points, Point(p))
+		}
 	}
 	return s.Index.Upsert(ctx, points)
 }

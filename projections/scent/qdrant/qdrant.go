@@ -19,6 +19,12 @@ import (
 // Collection is the name of the collection of a vector layout version.
 func Collection(version int) string { return "souq_scent_v" + strconv.Itoa(version) }
 
+// ImageCollection is the collection of product image embeddings of
+// scent.ImageVersion version: a collection of its own rather than a named
+// vector beside the scent one, so the image projector keeps its own
+// checkpoint and state, and a new image model rebuilds only its vectors.
+func ImageCollection(version int) string { return "souq_images_v" + strconv.Itoa(version) }
+
 // namespace of the UUIDv5 point IDs (fixed for ever: IDs are stored).
 var namespace = uuid.MustParse("6f1c2d1e-8a57-4a43-9c1f-0b0e5e1f7a11")
 

@@ -219,6 +219,7 @@ func (b *batch) applyProduct(id string, rev uint64, ev any) error {
 		case product.Listed:
 			p.Listed = true
 			p.Doc = document(id, string(ev.VendorID), ev.Details)
+			p.Images = slices.Clone(ev.Details.Images)
 			p.Doc.ListedAt = ev.At.UTC()
 			p.Variants = map[string]search.Variant{}
 			for _, x := range ev.Variants {
@@ -228,6 +229,7 @@ func (b *batch) applyProduct(id string, rev uint64, ev any) error {
 			listedAt, vendor := p.Doc.ListedAt, p.Doc.Vendor
 			p.Doc = document(id, vendor, ev.Details)
 			p.Doc.ListedAt = listedAt
+			p.Images = slices.Clone(ev.Details.Images)
 		case product.VariantAdded:
 			if p.Variants == nil {
 				p.Variants = map[string]search.Variant{}
