@@ -39,7 +39,7 @@ type stub struct {
 	handle func(w http.ResponseWriter, r *http.Request, body []byte)
 }
 
-func newStub(t *testing.T, handle func(w http.ResponseWriter, r *http.Request, body []byte)) *stub {
+func newStub(t testing.TB, handle func(w http.ResponseWriter, r *http.Request, body []byte)) *stub {
 	t.Helper()
 	s := &stub{handle: handle}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
