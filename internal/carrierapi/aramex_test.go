@@ -78,7 +78,7 @@ func TestAramexBooks(t *testing.T) {
 	if !bytes.Contains(create.Body, []byte(`"\/Date(1714557600000)\/"`)) {
 		t.Errorf("dates are not in WCF's escaped form: %s", create.Body)
 	}
-	if got := s.to("GET", aramexLabelPath); len(got) != 1 || got[0].Header.Get("Authorization") != "" {
+	if got := s.to("GET", aramexLabelPath); len(got) != 1 || got[0].Header.Get("Authorization") != "" || got[0].Header.Get("Accept") != "application/pdf" {
 		t.Errorf("label fetched %d times, with credentials %q", len(got), got)
 	}
 }

@@ -104,7 +104,9 @@ func (c client) do(ctx context.Context, method, u string, body any, header http.
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Accept", "application/json")
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -204,7 +206,7 @@ func (c client) fetchLabel(ctx context.Context, raw string) ([]byte, error) {
 	if err != nil || u.Host == "" || !(u.Scheme == "https" || u.Scheme == "http" && loopback(u.Hostname())) {
 		return nil, c.badAnswer("a label URL souq will not fetch (%q)", raw)
 	}
-	a, err := c.do(ctx, http.MethodGet, u.String(), nil, nil)
+	a, err := c.do(ctx, http.MethodGet, u.String(), nil, http.Header{"Accept": {"application/pdf"}})
 	if err != nil {
 		return nil, err
 	}
