@@ -62,7 +62,8 @@ type Booking struct {
 
 // Book books the parcel with the carrier, then records the shipment with
 // the tracking number and label it got. The command's TrackingNumber and
-// LabelKey are ignored: they are the carrier's to give.
+// LabelKey are ignored: they are the carrier's to give. A shipment already
+// recorded is not booked again.
 type Book struct {
 	Deps
 	Carrier Carrier
@@ -76,6 +77,22 @@ func (h Book) Handle(ctx context.Context, cmd For[shipment.Create], meta command
 		return commands.Result{}, domain.Errorf(domain.Unavailable, "shipment.no_carrier", "no carrier books labels here")
 	}
 	c := cmd.Cmd
+	stream, err := commands.ShipmentStream(cmd.ShipmentID)
+	if err != nil {
+		return commands.Result{}, err
+	}
+	had, err := commands.Load(ctx, h.Exec, stream, func() *shipment.Shipment { return shipment.New(cmd.ShipmentID) })
+	if err != nil {
+		return commands.Result{}, err
+	}
+	if had.Version() > 0 {
+		// Booked before (a retried request, or one whose answer the client
+		// lost): a real carrier would sell a second label, so it is not
+		// asked again. The creation below is then a retry, or a conflict
+		// if this command differs from the first.
+		c.TrackingNumber, c.LabelKey = had.TrackingNumber(), had.LabelKey()
+		return Create{Deps: h.Deps}.Handle(ctx, For[shipment.Create]{ShipmentID: cmd.ShipmentID, Cmd: c}, meta)
+	}
 	b, err := h.Carrier.Book(ctx, BookRequest{ShipmentID: cmd.ShipmentID, OrderID: c.OrderID, SubOrderID: c.SubOrderID,
 		VendorID: c.VendorID, Carrier: c.Carrier, COD: c.CODAmount, Parcel: h.Parcel})
 	if err != nil {

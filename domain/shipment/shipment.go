@@ -83,6 +83,7 @@ func (s *Shipment) ID() domain.ShipmentID         { return s.id }
 func (s *Shipment) Status() Status                { return s.status }
 func (s *Shipment) Carrier() Carrier              { return s.created.Carrier }
 func (s *Shipment) TrackingNumber() string        { return s.created.TrackingNumber }
+func (s *Shipment) LabelKey() string              { return s.created.LabelKey }
 func (s *Shipment) SubOrderID() domain.SubOrderID { return s.created.SubOrderID }
 func (s *Shipment) Collected() domain.Money       { return s.collected }
 func (s *Shipment) Version() uint64               { return s.root.Version() }
