@@ -119,7 +119,8 @@ func (c Carrier) read(parse parser, body []byte) ([]Event, error) {
 		if code == "" {
 			code = strings.TrimSpace(e.CarrierStatus)
 		}
-		e.CarrierStatus = strings.TrimSpace(e.CarrierStatus)
+		e.CarrierStatus = limit(strings.TrimSpace(e.CarrierStatus))
+		e.Location = limit(strings.TrimSpace(e.Location))
 		switch {
 		case e.TrackingNumber == "":
 			return nil, fmt.Errorf("%w: event %d has no tracking number", ErrMalformed, i)
@@ -136,6 +137,17 @@ func (c Carrier) read(parse parser, body []byte) ([]Event, error) {
 		}
 	}
 	return events, nil
+}
+
+// MaxText is the most of a carrier's words or a location a shipment
+// keeps, in bytes; longer ones are cut on a rune boundary.
+const MaxText = 255
+
+func limit(s string) string {
+	if len(s) <= MaxText {
+		return s
+	}
+	return strings.ToValidUTF8(s[:MaxText], "") // drops a rune cut in two
 }
 
 // digest is a stable event ID for carriers that send none.

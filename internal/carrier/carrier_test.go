@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/souq-market/souq/domain/shipment"
 )
@@ -329,4 +330,20 @@ func FuzzParseTracking(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Words and places longer than a shipment keeps are cut, on a rune
+// boundary, rather than refused by the shipment later.
+func TestParseCutsLongWords(t *testing.T) {
+	long := strings.Repeat("é", 200) // 400 bytes
+	c, _ := Lookup("fetchr")
+	got, err := c.Parse([]byte(`{"tracking_no":"F1","status_code":"delivered","status_description":"` + long + `","location":"` + long + `","updated_at":"2024-05-02T10:00:00Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := got[0]
+	if len(e.CarrierStatus) > MaxText || len(e.Location) > MaxText || !utf8.ValidString(e.CarrierStatus) || !utf8.ValidString(e.Location) ||
+		len(e.Location) < MaxText-1 || e.Status != shipment.Delivered {
+		t.Fatalf("cut to %d and %d bytes (valid %v): %+v", len(e.CarrierStatus), len(e.Location), utf8.ValidString(e.Location), e)
+	}
 }
