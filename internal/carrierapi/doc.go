@@ -5,6 +5,10 @@
 // Router picks the adapter by the carrier the vendor chose, handing any
 // other to a fallback (the sandbox, in the embedded default).
 //
+// Poller, a process manager, follows the parcels booked with those
+// carriers and records the scans their tracking APIs answer, for carriers
+// that push no webhooks (its watch list is in memory; see its comment).
+//
 // Every adapter:
 //
 //   - passes the shipment ID as the carrier's own reference, so the
@@ -80,6 +84,6 @@
 //     awb_link, message) is inferred, not recorded; treat the adapter as
 //     serving whatever speaks that shape at the configured URL.
 //
-// It may import commands/shipment, domain, internal/blob and
-// internal/carrier; cmd/souq wires it.
+// It may import commands, commands/shipment, domain, the eventstore port,
+// internal/blob and internal/carrier; cmd/souq wires it.
 package carrierapi
