@@ -338,3 +338,38 @@ func TestGulfUnconfigured(t *testing.T) {
 		t.Errorf("telr: %d", rec.Code)
 	}
 }
+
+// FuzzPayTabsWebhook: any body, signed with the server key (so it gets
+// past the signature to the parser and the commands), is never a 5xx.
+func FuzzPayTabsWebhook(f *testing.F) {
+	f.Add([]byte(`{"tran_ref":"TST2410000000001","tran_type":"Sale","cart_id":"pay-f","cart_currency":"AED","cart_amount":"10.00","payment_result":{"response_status":"A"}}`))
+	f.Add([]byte(`{"tran_ref":"TST2410000000009","previous_tran_ref":"TST2410000000001","tran_type":"Refund","cart_id":"rf-1~refund","cart_currency":"AED","cart_amount":"99.00","payment_result":{"response_status":"A"}}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		g := newGulf(t) // fresh per input, as in FuzzStripeWebhook
+		if _, err := g.initiate(g.paytabsGate, "pay-f", 1000); err != nil {
+			t.Fatal(err)
+		}
+		if rec := g.send("/webhooks/paytabs", body, paytabs.SignatureHeader, paytabs.Sign(body, paytabsKey)); rec.Code >= 500 {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	})
+}
+
+// FuzzTelrWebhook: any advice about a paid Telr payment is never a 5xx.
+func FuzzTelrWebhook(f *testing.F) {
+	f.Add([]byte("tran_store=15996&tran_type=sale&tran_ref=040000000001&tran_cartid=pay-f&tran_currency=AED&tran_amount=10.00&tran_status=A"))
+	f.Add([]byte("tran_store=15996&tran_type=refund&tran_ref=040000000002&tran_prevref=040000000001&tran_cartid=pay-f~2&tran_status=A"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		g := newGulf(t)
+		ref, err := g.initiate(g.telrGate, "pay-f", 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := g.telr.Pay(ref, true); err != nil {
+			t.Fatal(err)
+		}
+		if rec := g.send("/webhooks/telr", body, "Content-Type", "application/x-www-form-urlencoded"); rec.Code >= 500 {
+			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	})
+}
