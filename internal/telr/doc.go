@@ -62,6 +62,13 @@
 //     and with which code (assumed code 56, as for orders);
 //   - whether the remote API key differs from the hosted page's auth key
 //     (configurable; defaults to the same);
+//   - whether one order allows a second card attempt after a decline: if it
+//     does, the advice of the earlier attempt names a transaction the
+//     order no longer reports and is refused (401) while the later
+//     attempt's advice records the outcome;
+//   - a payment ID longer than 60 bytes does not fit a cart ID: such a
+//     start is refused (checkout's IDs, the order ID plus ":pay", fit
+//     whenever the order ID has at most 56 bytes);
 //   - a pending order cannot be closed through the API: cancelling one
 //     records souq's cancellation, and should the customer still pay it,
 //     its advice is refused by the payment (409) and the sale needs a
