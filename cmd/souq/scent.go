@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/eventstore"
@@ -16,6 +17,7 @@ import (
 	"github.com/souq-market/souq/projections"
 	"github.com/souq-market/souq/projections/orders/orderq"
 	"github.com/souq-market/souq/projections/scent"
+	"github.com/souq-market/souq/projections/scent/boltstate"
 	"github.com/souq-market/souq/projections/scent/memindex"
 	"github.com/souq-market/souq/projections/scent/projector"
 	"github.com/souq-market/souq/projections/scent/qdrant"
@@ -33,6 +35,10 @@ type scentSide struct {
 	// similarity is off.
 	images   scent.Index
 	embedder scent.Embedder
+	// embeddings outlive the in-process image index (a file in the data
+	// dir), so a restart does not ask the model for every image again;
+	// nil with Qdrant, whose image collection keeps them.
+	embeddings projector.States
 	// imaging: the image projector runs (it needs the blob store).
 	imaging bool
 	// inProcess: the indexes live in this process's memory, so they start
@@ -49,7 +55,12 @@ func openScent(ctx context.Context, cfg config.Config, logger *slog.Logger) (*sc
 	if cfg.QdrantURL == "" {
 		s.index, s.inProcess = memindex.New(scent.Dim), true
 		if s.embedder != nil {
-			s.images = memindex.New(scent.ImageDim)
+			path := filepath.Join(cfg.DataDir, fmt.Sprintf("image-embeddings-v%d.bolt", scent.ImageVersion))
+			st, err := boltstate.Open(path)
+			if err != nil {
+				return nil, fmt.Errorf("scent images: %w", err)
+			}
+			s.images, s.embeddings, s.close = memindex.New(scent.ImageDim), st, st.Close
 		}
 		return s, nil
 	}
@@ -79,7 +90,7 @@ func (s *scentSide) imageProjector(reg *eventstore.Registry, blobs blob.Store) (
 		return nil, nil
 	}
 	s.imaging = true
-	return projector.NewImages(s.images, s.embedder, imageFetch(blobs), reg)
+	return projector.NewImages(s.images, s.embedder, imageFetch(blobs), s.embeddings, reg)
 }
 
 // imageFetch reads a product image from the blob store, at most the size
@@ -120,8 +131,8 @@ func (s *scentSide) rewind(ctx context.Context, r *projections.Runner) error {
 	}
 	s.log.Info("scent index in process: rebuilding from the event log")
 	if s.imaging {
-		// Its embeddings were lost with the process too: the model is asked
-		// again, once per image.
+		// Its points were lost with the process too; the embeddings were
+		// not (s.embeddings): the rebuild reads them back.
 		if err := r.Reset(ctx, scent.ImageView()); err != nil {
 			return err
 		}

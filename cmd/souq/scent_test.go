@@ -52,10 +52,17 @@ func TestScentImagesWiring(t *testing.T) {
 	if p, err := noBlobs.imageProjector(reg, nil); p != nil || err != nil || noBlobs.reader(nil).ImagesEnabled() {
 		t.Fatal("an in-process image index nobody fills must stay off")
 	}
+	if err := noBlobs.close(); err != nil { // the embeddings file is one process's
+		t.Fatal(err)
+	}
 
 	on, err := openScent(ctx, cfg, logger)
 	if err != nil {
 		t.Fatal(err)
+	}
+	defer on.close()
+	if on.embeddings == nil {
+		t.Fatal("in process, the embeddings must outlive the index: a restart would ask the model for every image")
 	}
 	bs, err := openBlobs(ctx, cfg, logger)
 	if err != nil {

@@ -25,9 +25,11 @@ var ErrNoImage = errors.New("scent projector: no such image")
 // vector is the embedding of its main image (the first it lists) and
 // whose payload is its scent point's, for the same rules.
 //
-// An image is embedded once per blob key: the embedding is kept in ix's
-// state under "embedding:<key>", so a replay, a stock change or a second
-// product naming the same blob reads it back instead of calling the model.
+// An image is embedded once per blob key: the embedding is kept under
+// "embedding:<key>" in cache — ix's own state when nil, or a store that
+// outlives an index kept in memory — so a replay, a stock change or a
+// second product naming the same blob reads it back instead of calling
+// the model.
 // A product without images, whose blob is missing, or whose image the
 // model refuses (scent.ErrImageRefused) gets a tombstone: image match
 // cannot find it. A missing blob is looked for again with the product's
@@ -36,16 +38,25 @@ var ErrNoImage = errors.New("scent projector: no such image")
 // failure of the model or the store fails the batch, which the runner
 // retries; this projector has its own checkpoint, so an outage of the
 // model holds back image match only, never similar products.
-func NewImages(ix scent.Index, embedder scent.Embedder, fetch Fetch, registry *eventstore.Registry) (*searchprojector.Projector, error) {
+func NewImages(ix scent.Index, embedder scent.Embedder, fetch Fetch, cache States, registry *eventstore.Registry) (*searchprojector.Projector, error) {
 	if ix == nil || embedder == nil || fetch == nil {
 		return nil, errors.New("image projector: an index, an embedder and a blob fetch are needed")
 	}
-	im := &images{index: ix, embedder: embedder, fetch: fetch}
+	if cache == nil {
+		cache = ix
+	}
+	im := &images{cache: cache, embedder: embedder, fetch: fetch}
 	return searchprojector.New(scent.ImageView(), &Sink{Index: ix, Points: im.points}, registry)
 }
 
+// States keeps opaque records by key, as a scent.Index keeps its state.
+type States interface {
+	LoadState(ctx context.Context, keys []string) (map[string][]byte, error)
+	SaveState(ctx context.Context, records map[string][]byte) error
+}
+
 type images struct {
-	index    scent.Index
+	cache    States
 	embedder scent.Embedder
 	fetch    Fetch
 }
@@ -60,7 +71,7 @@ func (im *images) points(ctx context.Context, products []*search.ProductState) (
 			keys = append(keys, EmbeddingKey(p.Images[0]))
 		}
 	}
-	known, err := im.index.LoadState(ctx, keys)
+	known, err := im.cache.LoadState(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +116,7 @@ func (im *images) points(ctx context.Context, products []*search.ProductState) (
 	}
 	// Embeddings before points: should the upsert fail, the batch comes
 	// again and finds them.
-	if err := im.index.SaveState(ctx, fresh); err != nil {
+	if err := im.cache.SaveState(ctx, fresh); err != nil {
 		return nil, err
 	}
 	return points, nil

@@ -117,7 +117,7 @@ func TestImages(t *testing.T) {
 	srv := httptest.NewServer(svc)
 	defer srv.Close()
 	ix := memindex.New(scent.ImageDim)
-	p, err := projector.NewImages(ix, scent.NewHTTPEmbedder(srv.URL), fetch, searchtest.Registry())
+	p, err := projector.NewImages(ix, scent.NewHTTPEmbedder(srv.URL), fetch, nil, searchtest.Registry())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,10 +181,24 @@ func TestImages(t *testing.T) {
 
 	// A replay from zero into the same index calls the model for nothing.
 	before, _ := svc.count()
-	p2, _ := projector.NewImages(ix, scent.NewHTTPEmbedder(srv.URL), fetch, searchtest.Registry())
+	p2, _ := projector.NewImages(ix, scent.NewHTTPEmbedder(srv.URL), fetch, nil, searchtest.Registry())
 	searchtest.Feed(t, p2, fx.Log.Events, 50)
 	if after, _ := svc.count(); after != before {
 		t.Fatalf("the replay embedded %d images again", after-before)
+	}
+
+	// An index rebuilt in memory after a restart, with the embeddings kept
+	// apart (boltstate in cmd/souq): the model is asked once, then never
+	// again on the rebuild.
+	cache := memindex.New(1) // any store of state does
+	p3, _ := projector.NewImages(memindex.New(scent.ImageDim), scent.NewHTTPEmbedder(srv.URL), fetch, cache, searchtest.Registry())
+	searchtest.Feed(t, p3, fx.Log.Events, 50)
+	first, _ := svc.count()
+	rebuilt := memindex.New(scent.ImageDim)
+	p4, _ := projector.NewImages(rebuilt, scent.NewHTTPEmbedder(srv.URL), fetch, cache, searchtest.Registry())
+	searchtest.Feed(t, p4, fx.Log.Events, 50)
+	if again, _ := svc.count(); first != before+len(blobs) || again != first || rebuilt.Len() != ix.Len() {
+		t.Fatalf("model calls %d → %d → %d, %d points rebuilt of %d", before, first, again, rebuilt.Len(), ix.Len())
 	}
 
 	// Image match finds the product whose image was sent, first.
@@ -201,7 +215,7 @@ func TestImages(t *testing.T) {
 
 func TestNewImagesNeedsItsParts(t *testing.T) {
 	fetch := func(context.Context, string) (scent.Image, error) { return scent.Image{}, errors.New("x") }
-	if _, err := projector.NewImages(memindex.New(scent.ImageDim), nil, fetch, searchtest.Registry()); err == nil {
+	if _, err := projector.NewImages(memindex.New(scent.ImageDim), nil, fetch, nil, searchtest.Registry()); err == nil {
 		t.Fatal("an image projector without an embedder")
 	}
 }
