@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/projections/search"
 )
 
@@ -17,10 +18,11 @@ import (
 // of a filtered search went there. Here a term facet is a popcount of two
 // bitmaps per value, and the filters themselves are bitmap operations.
 //
-// It answers the queries without text (browsing a category, the filters
-// alone), whose matches it can compute exactly as Bleve does; a query
-// with text still gets its facets from Bleve. The acceptance suite checks
-// both against a direct count over the catalog.
+// A query without text (browsing a category, the filters alone) is
+// matched here too, exactly as Bleve would; for a query with text Bleve
+// lists the matching IDs, unscored (store.matching), and the counting is
+// done here. The acceptance suite checks the facets against a direct count
+// over the catalog, and TestFacetsAgreeWithBleve against Bleve's own.
 type facets struct {
 	mu      sync.RWMutex
 	rows    map[string]int // product ID → row
@@ -167,7 +169,25 @@ func answers(q search.Query) bool { return len(search.Terms(q.Text)) == 0 }
 func (f *facets) facetsOf(q search.Query) map[string][]search.Bucket {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	match := f.match(q)
+	return f.count(f.match(q), q.Currency)
+}
+
+// facetsOfIDs computes the facets of the products ids, which Bleve found
+// for q; an ID not on sale here (a batch newer than Bleve's) is skipped.
+func (f *facets) facetsOfIDs(ids []string, c domain.Currency) map[string][]search.Bucket {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	match := make(bitset, len(f.live))
+	for _, id := range ids {
+		if row, ok := f.rows[id]; ok {
+			match.set(row)
+		}
+	}
+	return f.count(match, c)
+}
+
+// count buckets the rows of match.
+func (f *facets) count(match bitset, c domain.Currency) map[string][]search.Bucket {
 	out := map[string][]search.Bucket{}
 	for _, field := range search.TermFields() {
 		var buckets []search.Bucket
@@ -190,9 +210,9 @@ func (f *facets) facetsOf(q search.Query) map[string][]search.Bucket {
 	rating := make([]int, len(search.RatingBands()))
 	bands := make([]search.Band, len(price))
 	for i, b := range search.PriceBands() {
-		bands[i] = b.Scale(search.Minor(q.Currency))
+		bands[i] = b.Scale(search.Minor(c))
 	}
-	col := f.prices[string(q.Currency)]
+	col := f.prices[string(c)]
 	for w, word := range match {
 		for word != 0 {
 			row := w*64 + bits.TrailingZeros64(word)

@@ -174,12 +174,19 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (search.Page, error
 	}
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
+	// Facets from the columns in memory (facets.go), not from Bleve: of
+	// the filters alone, or of the products Bleve finds for the text.
 	var fixed map[string][]search.Bucket
 	if answers(q) {
-		// Facets from the columns in memory (facets.go), not from Bleve.
-		req.Facets = nil
 		fixed = ix.read.facets.facetsOf(q)
+	} else {
+		ids, err := ix.read.matching(ctx, req.Query)
+		if err != nil {
+			return search.Page{}, err
+		}
+		fixed = ix.read.facets.facetsOfIDs(ids, q.Currency)
 	}
+	req.Facets = nil
 	res, err := ix.read.ix.SearchInContext(ctx, req)
 	if err != nil {
 		return search.Page{}, fmt.Errorf("bleve: search: %w", err)
@@ -197,6 +204,42 @@ func (ix *Index) Search(ctx context.Context, q search.Query) (search.Page, error
 	}
 	search.Paginate(q, &page)
 	return page, nil
+}
+
+// matching lists the IDs of every product q finds, unscored: Bleve
+// intersects the postings' bitmaps, and each match's ID is read once.
+func (s *store) matching(ctx context.Context, q query.Query) ([]string, error) {
+	adv, err := s.ix.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("bleve: matches: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("bleve: matches: %w", err)
+	}
+	defer r.Close()
+	sr, err := q.Searcher(ctx, r, s.ix.Mapping(), bsearch.SearcherOptions{Score: bleve.ScoreNone})
+	if err != nil {
+		return nil, fmt.Errorf("bleve: matches: %w", err)
+	}
+	defer sr.Close()
+	sctx := &bsearch.SearchContext{DocumentMatchPool: bsearch.NewDocumentMatchPool(sr.DocumentMatchPoolSize(), 0)}
+	var ids []string
+	for {
+		m, err := sr.Next(sctx)
+		if err != nil {
+			return nil, fmt.Errorf("bleve: matches: %w", err)
+		}
+		if m == nil {
+			return ids, ctx.Err()
+		}
+		id, err := r.ExternalID(m.IndexInternalID)
+		if err != nil {
+			return nil, fmt.Errorf("bleve: matches: %w", err)
+		}
+		ids = append(ids, id)
+		sctx.DocumentMatchPool.Put(m)
+	}
 }
 
 // buckets maps Bleve's facet results to the query model's.
