@@ -218,7 +218,8 @@ func newWriter(ctx context.Context, conn *sql.Conn, checkpoints integrity.Checkp
 		{&w.existing, "SELECT position, stream_id, stream_revision, event_id, type FROM events WHERE event_id IN (SELECT value FROM json_each(?))"},
 		{&w.insert, "INSERT INTO events (position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at, hash, global_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"},
 		{&w.upsert, "INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision"},
-		{&w.streamHash, "SELECT hash FROM events WHERE stream_id = ? AND stream_revision = ?"},
+		// The revision and, in the same statement, the hash to chain to.
+		{&w.streamHash, "SELECT s.revision, e.hash FROM streams s LEFT JOIN events e ON e.stream_id = s.stream_id AND e.stream_revision = s.revision WHERE s.stream_id = ?"},
 		{&w.checkpoint, "INSERT INTO checkpoints (position, global_hash, signature, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (position) DO NOTHING"},
 	} {
 		stmt, err := conn.PrepareContext(ctx, p.query)
@@ -316,9 +317,17 @@ func (w *writer) apply(ctx context.Context, r *request, t *tip) (response, error
 		return response{res: res, err: err}, nil
 	}
 
-	var current int64
+	var (
+		current int64
+		stored  []byte // the hash of the stream's last event
+	)
 	exists := true
-	switch err := w.revision.QueryRowContext(ctx, r.stream).Scan(&current); {
+	if w.hashing {
+		err = w.streamHash.QueryRowContext(ctx, r.stream).Scan(&current, &stored)
+	} else {
+		err = w.revision.QueryRowContext(ctx, r.stream).Scan(&current)
+	}
+	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		exists = false
 	case err != nil:
@@ -332,13 +341,7 @@ func (w *writer) apply(ctx context.Context, r *request, t *tip) (response, error
 	var prev integrity.Hash
 	if exists {
 		next = current + 1
-		if w.hashing {
-			var stored []byte
-			if err := w.streamHash.QueryRowContext(ctx, r.stream, current).Scan(&stored); err != nil {
-				return response{}, fmt.Errorf("sqlite: read hash of %q: %w", r.stream, err)
-			}
-			prev, _ = integrity.FromBytes(stored)
-		}
+		prev, _ = integrity.FromBytes(stored) // a damaged one is verify's to report
 	}
 	for i, e := range r.events {
 		t.position++
