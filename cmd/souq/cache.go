@@ -14,10 +14,8 @@ import (
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/internal/cache"
 	cacheredis "github.com/souq-market/souq/internal/cache/redis"
-	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/internal/live"
 	liveredis "github.com/souq-market/souq/internal/live/redis"
-	rlredis "github.com/souq-market/souq/internal/ratelimit/redis"
 	"github.com/souq-market/souq/projections"
 	"github.com/souq-market/souq/projections/cached"
 	"github.com/souq-market/souq/projections/inventory/stockq"
@@ -41,31 +39,28 @@ type cacheSide struct {
 	cache     cache.Cache
 	fanout    live.Fanout
 	projector *cached.Projector
-	client    *goredis.Client // nil in process
 	// fed: something feeds the cache and the fan-out. Always with Redis
 	// (a project process does); in process only once this process runs the
 	// projectors, else reads go to the views and live updates are off.
 	fed atomic.Bool
 }
 
-func openCache(ctx context.Context, cfg config.Config, logger *slog.Logger) (*cacheSide, error) {
+// openCache puts the cache and the fan-out in Redis through client (the
+// process's one, redis.go, which the cache never closes), or in process
+// when client is nil.
+func openCache(ctx context.Context, client *goredis.Client, logger *slog.Logger) (*cacheSide, error) {
 	c := &cacheSide{log: logger.With(slog.String("component", "cache"))}
-	if cfg.RedisURL == "" {
+	if client == nil {
 		c.cache, c.fanout = cache.NewMemory(nil), live.NewMemory(live.Options{}, nil)
 		return c, nil
 	}
 	octx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	client, err := rlredis.Open(octx, cfg.RedisURL) // the one Redis constructor
-	if err != nil {
-		return nil, fmt.Errorf("cache: %w", err)
-	}
-	c.client = client
+	var err error
 	if c.cache, err = cacheredis.New(client, cachePrefix); err == nil {
 		c.fanout, err = liveredis.New(octx, client, livePrefix, live.Options{}, c.log)
 	}
 	if err != nil {
-		_ = client.Close()
 		return nil, fmt.Errorf("cache: %w", err)
 	}
 	c.fed.Store(true)
@@ -123,13 +118,7 @@ func (c *cacheSide) live() *readapi.Live {
 // streams that never end by themselves.
 func (c *cacheSide) endStreams() { _ = c.fanout.Close() }
 
-func (c *cacheSide) Close() error {
-	err := c.fanout.Close()
-	if c.client != nil {
-		err = errors.Join(err, c.client.Close())
-	}
-	return err
-}
+func (c *cacheSide) Close() error { return c.fanout.Close() }
 
 type details struct {
 	fed           func() bool

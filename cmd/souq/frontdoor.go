@@ -1,10 +1,10 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
 	"time"
+
+	goredis "github.com/redis/go-redis/v9"
 
 	usercmd "github.com/souq-market/souq/commands/user"
 	"github.com/souq-market/souq/internal/auth"
@@ -18,8 +18,9 @@ import (
 // configuration: accounts and token issuing when souq signs its own tokens
 // (an external JWKS issuer keeps its own accounts); the rate limit in Redis
 // when SOUQ_REDIS_URL is set, else in process; CORS for the configured
-// origins. The Redis client lives as long as the process.
-func frontDoor(cfg config.Config, logger *slog.Logger, v auth.Verifier) (writeapi.Identity, writeapi.Edge, error) {
+// origins. rc is the process's one Redis client (redis.go), nil without
+// SOUQ_REDIS_URL; its opener closes it.
+func frontDoor(cfg config.Config, logger *slog.Logger, v auth.Verifier, rc *goredis.Client) (writeapi.Identity, writeapi.Edge, error) {
 	var id writeapi.Identity
 	if signer, ok := v.(writeapi.Signer); ok {
 		pw, err := usercmd.NewPasswords(cfg.BcryptCost)
@@ -34,7 +35,7 @@ func frontDoor(cfg config.Config, logger *slog.Logger, v auth.Verifier) (writeap
 		return id, edge, nil
 	}
 	edge.Policy = ratelimit.Policy{Limit: cfg.RateLimit, Window: time.Minute}
-	if cfg.RedisURL == "" {
+	if rc == nil {
 		l, err := ratelimit.NewMemory(edge.Policy, nil)
 		if err != nil {
 			return id, edge, err
@@ -42,15 +43,8 @@ func frontDoor(cfg config.Config, logger *slog.Logger, v auth.Verifier) (writeap
 		edge.Limiter = l
 		return id, edge, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	client, err := rlredis.Open(ctx, cfg.RedisURL)
+	l, err := rlredis.New(rc, edge.Policy, "souq:ratelimit:")
 	if err != nil {
-		return id, edge, fmt.Errorf("rate limit: %w", err)
-	}
-	l, err := rlredis.New(client, edge.Policy, "souq:ratelimit:")
-	if err != nil {
-		_ = client.Close()
 		return id, edge, err
 	}
 	edge.Limiter = l

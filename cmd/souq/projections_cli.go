@@ -79,7 +79,13 @@ func projectionsCLI(ctx context.Context, env environment, args []string) int {
 		fmt.Fprintln(env.stderr, "souq projections:", err)
 		return exitFailure
 	}
-	rs, err := openReadSide(ctx, cfg, logger, store, bs)
+	rc, err := openRedis(ctx, cfg) // redis.go
+	if err != nil {
+		fmt.Fprintln(env.stderr, "souq projections:", err)
+		return exitFailure
+	}
+	defer func() { _ = closeRedis(rc) }()
+	rs, err := openReadSide(ctx, cfg, logger, store, bs, rc)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "souq projections:", err)
 		return exitFailure

@@ -1,6 +1,8 @@
 package main
 
 import (
+	goredis "github.com/redis/go-redis/v9"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -91,7 +93,7 @@ func (rs *readSide) adopt(label string, r *projections.Runner) {
 // openReadSide opens the read-model database the configuration names
 // (SQLite views.db in the data dir, or a PostgreSQL schema), migrates the
 // runner's tables and creates the views' tables. It runs nothing.
-func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, store eventstore.Store, bs *blobSide) (*readSide, error) {
+func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, store eventstore.Store, bs *blobSide, rc *goredis.Client) (*readSide, error) {
 	rs := &readSide{cfg: cfg, log: logger.With(slog.String("component", "projections")), metrics: &heldCollectors{}}
 	var err error
 	switch cfg.Views() {
@@ -108,7 +110,7 @@ func openReadSide(ctx context.Context, cfg config.Config, logger *slog.Logger, s
 	reg := commands.NewRegistry()
 	all, err := rs.allProjectors(ctx, reg, bs)
 	if err == nil {
-		if rs.cache, err = openCache(ctx, cfg, logger); err == nil {
+		if rs.cache, err = openCache(ctx, rc, logger); err == nil { // Redis when rc is set (redis.go)
 			var more []projections.Projector
 			more, err = rs.cache.projectors(reg, store)
 			all = append(all, more...)
