@@ -51,6 +51,9 @@ Usage:
                           history, who did what, an aggregate as of a time or position (audit.go)
   souq replay   --projector NAME --from POS [--to POS] [--into FILE] [flags]
                           feed a window of the log to one view in a fresh SQLite file (replay.go)
+  souq verify   [--only integrity,refold,views] [--projector NAMES] [--format table|jsonl] [flags]
+                          check the log's hashes, re-fold every stream, rebuild every SQL view
+                          and compare it row by row with the live one; exit 1 on any finding (verify.go)
   souq seed     --products N [--seed S] [flags]
                           generate a catalog and write it through the command handlers (seed.go)
   souq forget   CUSTOMER [--reason TEXT] [flags]
@@ -82,6 +85,8 @@ func run(ctx context.Context, env environment) int {
 		return replayCLI(ctx, env, args)
 	case "seed":
 		return seedCLI(ctx, env, args)
+	case "verify":
+		return verifyCLI(ctx, env, args)
 	case "forget":
 		return forgetCLI(ctx, env, args)
 	case "version", "-version", "--version":

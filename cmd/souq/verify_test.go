@@ -1,0 +1,373 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/domain"
+	"github.com/souq-market/souq/domain/wallet"
+	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/internal/config"
+	"github.com/souq-market/souq/internal/testenv"
+	"github.com/souq-market/souq/projections"
+)
+
+// verifyFixture is a store as `souq seed` leaves it, with wallets opened
+// and credited through the domain beside the catalog, and every SQL view
+// projected up to the head, as a running souq would have them.
+func verifyFixture(t *testing.T, products int, more ...string) (map[string]string, config.Config) {
+	t.Helper()
+	env := map[string]string{"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_LOG_FORMAT": "json"}
+	for i := 0; i+1 < len(more); i += 2 {
+		env[more[i]] = more[i+1]
+	}
+	if code, _, errs := runIn(t, []string{"seed", "--products", fmt.Sprint(products)}, env); code != exitOK {
+		t.Fatalf("seed: %d\n%s", code, errs)
+	}
+	cfg, err := config.Load(config.Source{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reg := commands.NewRegistry()
+	x := commands.NewExecutor(st, reg, commands.Options{})
+	for i := range 3 {
+		id := domain.WalletID(fmt.Sprintf("w-%d", i))
+		stream, err := commands.WalletStream(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		amount, err := domain.New(int64(1000*(i+1)), domain.AED)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := commands.Execute(ctx, x, commands.Meta{CommandID: "open-" + string(id)}, commands.Step[*wallet.Wallet]{
+			Stream: stream, New: func() *wallet.Wallet { return wallet.New(id) },
+			Decide: func(w *wallet.Wallet) error {
+				now := time.Now()
+				if err := w.Open(wallet.Open{CustomerID: domain.CustomerID(fmt.Sprintf("c-%d", i)), Currency: domain.AED}, now); err != nil {
+					return err
+				}
+				return w.Credit(wallet.Credit{Reference: "topup-" + string(id), Source: wallet.SourceTopUp, Amount: amount}, now)
+			},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	projectViews(t, cfg, st)
+	return env, cfg
+}
+
+// projectViews runs every SQL view of the read side over st until each
+// reached the head.
+func projectViews(t *testing.T, cfg config.Config, st eventstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	d := projections.SQLite()
+	var w, r *sql.DB
+	var err error
+	if cfg.Views() == config.ViewsPostgres {
+		d = projections.Postgres()
+		w, r, err = openPostgresViews(ctx, cfg)
+	} else {
+		w, r, err = openSQLiteViews(filepath.Join(cfg.DataDir, "views.db"))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Close(); _ = w.Close() }()
+	runner, err := projections.New(ctx, projections.Options{DB: w, Dialect: d, Store: st, Logger: slog.New(slog.DiscardHandler)},
+		readProjectors(commands.NewRegistry())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := st.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = runner.Run(rctx) }()
+	defer func() { cancel(); <-done }()
+	wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer wcancel()
+	for _, name := range runner.Names() {
+		if err := runner.WaitFor(wctx, name, head); err != nil {
+			t.Fatalf("%s did not reach %d: %v", name, head, err)
+		}
+	}
+}
+
+// findings parses verify's JSON Lines.
+func findings(t *testing.T, out string) []finding {
+	t.Helper()
+	var fs []finding
+	for l := range strings.SplitSeq(strings.TrimSpace(out), "\n") {
+		if l == "" {
+			continue
+		}
+		var f finding
+		if err := json.Unmarshal([]byte(l), &f); err != nil {
+			t.Fatalf("not JSON Lines: %q: %v", l, err)
+		}
+		fs = append(fs, f)
+	}
+	return fs
+}
+
+func keyOf(f finding) string {
+	var parts []string
+	for _, k := range f.Key {
+		v := "NULL"
+		if k.Value != nil {
+			v = *k.Value
+		}
+		parts = append(parts, k.Column+"="+v)
+	}
+	return strings.Join(parts, ",")
+}
+
+func execSQL(t *testing.T, db *sql.DB, queries ...string) {
+	t.Helper()
+	for _, q := range queries {
+		res, err := db.Exec(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("%s: %d rows, want 1", q, n)
+		}
+	}
+}
+
+// rowEdits are the edits behind the engine's back, and what verify must
+// say about each: a wallet's balance raised, a product's row deleted.
+var rowEdits = []string{
+	`UPDATE wallets SET available = available + 1 WHERE wallet_id = 'w-1'`,
+	`DELETE FROM products WHERE product_id = (SELECT min(product_id) FROM products)`,
+}
+
+func checkRowEdits(t *testing.T, code int, out, errs, deleted string) {
+	t.Helper()
+	fs := findings(t, out)
+	if code != exitFailure || len(fs) != 2 {
+		t.Fatalf("exit %d, %d findings, want 1 and 2:\n%s\n%s", code, len(fs), out, errs)
+	}
+	bal, gone := fs[0], fs[1]
+	if bal.Table == "products" {
+		bal, gone = gone, bal
+	}
+	if bal.Pass != "views" || bal.Projector != "wallets" || bal.Table != "wallets" || bal.Kind != "differs" || keyOf(bal) != "wallet_id=w-1" ||
+		bal.Column != "available" || bal.Live == nil || bal.Rebuilt == nil || *bal.Live != "2001" || *bal.Rebuilt != "2000" {
+		t.Errorf("the edited balance: %+v", bal)
+	}
+	if gone.Table != "products" || gone.Kind != "missing" || keyOf(gone) != "product_id="+deleted {
+		t.Errorf("the deleted row: %+v, want product %s missing", gone, deleted)
+	}
+	if !strings.Contains(errs, "verify: 2 findings") {
+		t.Errorf("no summary on stderr: %s", errs)
+	}
+}
+
+// TestVerifySeededStoreThenEditedViews: a seeded store verifies clean, with
+// progress and a rate; with no views yet it says so and still passes; a
+// balance raised and a row deleted in the live views behind the engine's
+// back are each named by table, key and column, exit 1.
+func TestVerifySeededStoreThenEditedViews(t *testing.T) {
+	env, cfg := verifyFixture(t, 30)
+	code, out, errs := runIn(t, []string{"verify"}, env)
+	if code != exitOK || !strings.Contains(out, "verify: clean — integrity ") || !strings.Contains(out, "refold 0") || !strings.Contains(out, "views 0") {
+		t.Fatalf("a seeded store: exit %d\n%s\n%s", code, out, errs)
+	}
+	for _, want := range []string{"verify refold:", "verify wallets:", "events/s", `"msg":"verified"`, "events_per_second"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	views, err := sql.Open("sqlite", filepath.Join(cfg.DataDir, "views.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer views.Close()
+	var deleted string
+	if err := views.QueryRow(`SELECT min(product_id) FROM products`).Scan(&deleted); err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, views, rowEdits...)
+	code, out, errs = runIn(t, []string{"verify", "--only", "views", "--format", "jsonl"}, env)
+	checkRowEdits(t, code, out, errs, deleted)
+	matches, _ := filepath.Glob(filepath.Join(cfg.DataDir, "verify", "*"))
+	if len(matches) != 0 {
+		t.Errorf("the scratch databases were left behind: %v", matches)
+	}
+	// Only the wallets: the product's row is not looked at.
+	code, out, _ = runIn(t, []string{"verify", "--only", "views", "--projector", "wallets"}, env)
+	if code != exitFailure || !strings.Contains(out, "wallets [wallet_id=\"w-1\"]: available is \"2001\" live, \"2000\" rebuilt") ||
+		strings.Contains(out, "products") {
+		t.Errorf("--projector wallets: %d\n%s", code, out)
+	}
+
+	fresh := map[string]string{"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_LOG_FORMAT": "json"}
+	if code, _, errs := runIn(t, []string{"seed", "--products", "3"}, fresh); code != exitOK {
+		t.Fatal(errs)
+	}
+	if code, out, errs := runIn(t, []string{"verify"}, fresh); code != exitOK || !strings.Contains(errs, "no read models at") {
+		t.Errorf("no views yet: %d\n%s\n%s", code, out, errs)
+	}
+}
+
+// TestVerifyNamesEventsThatDoNotFold edits the SQLite file under the store:
+// one event's type changed to another aggregate's, and an event of a type
+// nobody registered appended. The re-fold names both by position.
+func TestVerifyNamesEventsThatDoNotFold(t *testing.T) {
+	env, cfg := verifyFixture(t, 5)
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.Append(ctx, "wallet-w-0", eventstore.Any, []eventstore.EventData{{
+		ID: "6f1c2b8e-2a4d-4c55-9e0a-3f7b1d9c8e21", Type: "wallet.teleported", SchemaVersion: 1, Data: json.RawMessage(`{}`),
+	}})
+	_ = st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := sql.Open("sqlite", filepath.Join(cfg.DataDir, "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
+	var edited uint64
+	if err := events.QueryRow(`SELECT min(position) FROM events WHERE stream_id LIKE 'vendor-%' AND stream_revision = 1`).Scan(&edited); err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, events, fmt.Sprintf(`UPDATE events SET type = 'wallet.credited' WHERE position = %d`, edited))
+
+	code, out, errs := runIn(t, []string{"verify", "--only", "refold", "--format", "jsonl"}, env)
+	got := map[uint64]string{}
+	for _, f := range findings(t, out) {
+		got[f.Position] = f.Kind
+	}
+	if code != exitFailure || len(got) != 2 || got[edited] != "refused" || got[uint64(res.Position)] != "unknown-type" {
+		t.Fatalf("exit %d, %v; want position %d refused and %d an unknown type\n%s\n%s", code, got, edited, res.Position, out, errs)
+	}
+	code, out, _ = runIn(t, []string{"verify", "--only", "refold"}, env)
+	if code != exitFailure || !strings.Contains(out, fmt.Sprintf("refold     position %d (vendor-", edited)) ||
+		!strings.Contains(out, "vendor streams do not apply wallet.credited events") {
+		t.Errorf("the line for the edited event:\n%s", out)
+	}
+}
+
+// TestVerifyReportsAnEditedEventsPosition: a payload edited in the SQLite
+// file is caught by the store's hash chain and named with its position.
+func TestVerifyReportsAnEditedEventsPosition(t *testing.T) {
+	env, cfg := verifyFixture(t, 5)
+	st, err := openStore(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, chained := st.(eventstore.IntegrityVerifier)
+	_ = st.Close()
+	if !chained {
+		t.Skip("the SQLite store does not verify its integrity yet (eventstore.IntegrityVerifier)")
+	}
+	events, err := sql.Open("sqlite", filepath.Join(cfg.DataDir, "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer events.Close()
+	var edited uint64
+	if err := events.QueryRow(`SELECT min(position) FROM events WHERE stream_id = 'wallet-w-2'`).Scan(&edited); err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, events, fmt.Sprintf(`UPDATE events SET data = replace(data, 'c-2', 'c-9') WHERE position = %d`, edited))
+	code, out, errs := runIn(t, []string{"verify", "--only", "integrity", "--format", "jsonl"}, env)
+	fs := findings(t, out)
+	if code != exitFailure || len(fs) == 0 || fs[0].Pass != "integrity" || fs[0].Position != edited || fs[0].Kind != eventstore.IntegrityEdited {
+		t.Fatalf("exit %d, %+v; want position %d edited\n%s", code, fs, edited, errs)
+	}
+}
+
+// TestVerifyOnPostgres: the event store and the views in PostgreSQL
+// schemas of their own; a seeded store verifies clean, then the same edits
+// of the views are named, and the scratch schema is dropped.
+func TestVerifyOnPostgres(t *testing.T) {
+	url := testenv.URL(t, testenv.Postgres)
+	stamp := time.Now().UnixNano()
+	events, views := fmt.Sprintf("souq_verify_ev_%d", stamp), fmt.Sprintf("souq_verify_views_%d", stamp)
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Errorf("drop schemas: %v", err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+events+" CASCADE; DROP SCHEMA IF EXISTS "+views+" CASCADE"); err != nil {
+			t.Errorf("drop schemas: %v", err)
+		}
+	})
+	env, cfg := verifyFixture(t, 20, "SOUQ_EVENTSTORE", "postgres", "SOUQ_POSTGRES_URL", url, "SOUQ_POSTGRES_SCHEMA", events,
+		"SOUQ_VIEWS", "postgres", "SOUQ_VIEWS_SCHEMA", views)
+	code, out, errs := runIn(t, []string{"verify"}, env)
+	if code != exitOK || !strings.Contains(out, "verify: clean") {
+		t.Fatalf("a seeded store on PostgreSQL: exit %d\n%s\n%s", code, out, errs)
+	}
+	w, r, err := openPostgresViews(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = r.Close(); _ = w.Close() }()
+	var deleted string
+	if err := w.QueryRow(`SELECT min(product_id) FROM products`).Scan(&deleted); err != nil {
+		t.Fatal(err)
+	}
+	execSQL(t, w, rowEdits...)
+	code, out, errs = runIn(t, []string{"verify", "--only", "views", "--format", "jsonl"}, env)
+	checkRowEdits(t, code, out, errs, deleted)
+	var left int
+	if err := w.QueryRow(`SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'souq_verify_%' AND schema_name NOT LIKE 'souq_verify_ev_%' AND schema_name NOT LIKE 'souq_verify_views_%'`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 0 {
+		t.Errorf("%d scratch schemas left behind", left)
+	}
+}
+
+func TestVerifyCommandLine(t *testing.T) {
+	for _, args := range [][]string{
+		{"verify", "--only", "hashes"},
+		{"verify", "--projector", "nobody"},
+		{"verify", "--format", "xml"},
+		{"verify", "--max-diffs", "0"},
+		{"verify", "--max-diffs"},
+		{"verify", "--frobnicate"},
+	} {
+		if code, _, _ := runIn(t, args, map[string]string{"SOUQ_DATA_DIR": t.TempDir()}); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+	}
+	// A store that cannot open: 2 as well, never 1 (which means findings).
+	if code, _, _ := runIn(t, []string{"verify"}, map[string]string{"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_EVENTSTORE": "postgres",
+		"SOUQ_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none?connect_timeout=1"}); code != exitCannotVerify {
+		t.Errorf("an unreachable store: exit %d, want %d", code, exitCannotVerify)
+	}
+	if code, out, _ := runIn(t, []string{"verify", "--help"}, nil); code != exitOK || !strings.Contains(out, "Usage: souq verify") {
+		t.Errorf("--help: %d\n%s", code, out)
+	}
+}
