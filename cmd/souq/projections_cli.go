@@ -176,6 +176,7 @@ func operate(ctx context.Context, env environment, logger *slog.Logger, r *proje
 // every few seconds, fit for a log.
 type progressLine struct {
 	w        io.Writer
+	label    string // what makes progress: "rebuild", or a verify pass
 	terminal bool
 	last     projections.Progress
 	printed  time.Time
@@ -183,7 +184,7 @@ type progressLine struct {
 }
 
 func newProgressLine(w io.Writer, terminal bool) *progressLine {
-	return &progressLine{w: w, terminal: terminal}
+	return &progressLine{w: w, label: "rebuild", terminal: terminal}
 }
 
 func (p *progressLine) report(pr projections.Progress) {
@@ -193,8 +194,8 @@ func (p *progressLine) report(pr projections.Progress) {
 			return
 		}
 		p.printed = time.Now()
-		fmt.Fprintf(p.w, "rebuild: %d events, position %d of %d, %.0f events/s, %s\n",
-			pr.Events, pr.Position, pr.Head, pr.Rate, pr.Elapsed.Round(time.Millisecond))
+		fmt.Fprintf(p.w, "%s: %d events, position %d of %d, %.0f events/s, %s\n",
+			p.label, pr.Events, pr.Position, pr.Head, pr.Rate, pr.Elapsed.Round(time.Millisecond))
 		return
 	}
 	frac := 1.0
@@ -207,7 +208,7 @@ func (p *progressLine) report(pr projections.Progress) {
 	if pr.Rate > 0 && pr.Head > pr.Position {
 		eta = " eta " + (time.Duration(float64(pr.Head-pr.Position)/pr.Rate) * time.Second).Round(time.Second).String()
 	}
-	fmt.Fprintf(p.w, "\r[%s%s] %3.0f%%  %d/%d  %.0f ev/s%s\x1b[K", strings.Repeat("=", n), strings.Repeat(" ", width-n),
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%%  %d/%d  %.0f ev/s%s\x1b[K", p.label, strings.Repeat("=", n), strings.Repeat(" ", width-n),
 		100*frac, pr.Position, pr.Head, pr.Rate, eta)
 	p.drawn = true
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/souq-market/souq/commands"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/projections"
+	"github.com/souq-market/souq/projections/scratch"
 )
 
 const replayUsage = `Usage: souq replay --projector NAME --from POSITION [--to POSITION] [--into FILE] [flags]
@@ -117,7 +118,7 @@ func replay(ctx context.Context, env environment, logger *slog.Logger, store eve
 	defer func() { _ = w.Close() }()
 	log := logger.With(slog.String("component", "replay"), slog.String("projector", proj.Name()))
 	runner, err := projections.New(ctx, projections.Options{
-		DB: w, Dialect: projections.SQLite(), Store: window{Store: store, from: from, to: to}, Label: "replay", Logger: log,
+		DB: w, Dialect: projections.SQLite(), Store: scratch.NewWindow(store, from, to), Label: "replay", Logger: log,
 	}, proj)
 	if err != nil {
 		return err
@@ -140,38 +141,4 @@ func replay(ctx context.Context, env environment, logger *slog.Logger, store eve
 	fmt.Fprintf(env.stdout, "%s: %d events (positions %d to %d) in %s (%.0f events/s), %d parked, into %s\n",
 		proj.Name(), bar.last.Events, from, to, el.Round(time.Millisecond), bar.last.Rate, len(parked), into)
 	return nil
-}
-
-// window is the store as a replay sees it: only the events at positions
-// from to to, both included, and a head no later than to.
-type window struct {
-	eventstore.Store
-	from, to eventstore.Position
-}
-
-func (w window) ReadAll(ctx context.Context, after eventstore.Position, limit int) ([]eventstore.RecordedEvent, error) {
-	if after < w.from-1 {
-		after = w.from - 1
-	}
-	if after >= w.to {
-		return nil, nil
-	}
-	events, err := w.Store.ReadAll(ctx, after, limit)
-	for i, e := range events {
-		if e.Position > w.to {
-			return events[:i], err
-		}
-	}
-	return events, err
-}
-
-func (w window) Head(ctx context.Context) (eventstore.Position, error) {
-	h, err := w.Store.Head(ctx)
-	return min(h, w.to), err
-}
-
-// Subscribe is not used by a rebuild; it refuses rather than leak events
-// outside the window.
-func (w window) Subscribe(context.Context, eventstore.Position, func([]eventstore.RecordedEvent) error) error {
-	return errors.New("replay: a window of the log cannot be followed")
 }
