@@ -33,7 +33,7 @@ func TestUsersView(t *testing.T) {
 		h.Add("user-u-1", user.AddressAdded{AddressID: "a-3", Address: address("Amal's office", "Abu Dhabi"), At: at})
 		h.Add("user-u-2", user.AddressAdded{AddressID: "a-1", Address: address("Omar", "Riyadh"), At: at})
 		h.Add("user-u-1", user.DefaultAddressSet{AddressID: "a-2", At: at})
-		h.Add("user-u-1", user.AddressRemoved{AddressID: "a-2", At: at}) // the default: passes to a-1, the oldest left
+		h.Add("user-u-1", user.AddressRemoved{AddressID: "a-2", At: at})                                   // the default: passes to a-1, the oldest left
 		h.Add("user-u-1", user.AddressAdded{AddressID: "a-3", Address: address("Amal", "Al Ain"), At: at}) // edited in place
 		h.Add("user-u-1", user.ProfileUpdated{Profile: user.Profile{Name: "Amal K.", Phone: "+971500000009", Locale: "en"}, At: at})
 		h.Add("user-u-1", user.LoginFailed{Failures: 1, At: at})
