@@ -22,7 +22,8 @@ type Deps struct {
 
 // Stream names of the three aggregates. IDs pass domain.ValidID, whose
 // alphabet has no '@', so the email claim is keyed by a hash of the
-// normalized email (which also keeps addresses out of stream names).
+// normalized email (which also keeps addresses out of stream names): a
+// keyed hash where the store offers one (claimStream), else SHA-256.
 const (
 	prefixUser    = "user-"
 	prefixClaim   = "user_email-"
@@ -37,8 +38,48 @@ func SessionStream(id user.SessionID) (string, error) {
 	return named(prefixSession, "session_id", string(id))
 }
 
-// ClaimStream names the stream that owns a normalized email.
+// ClaimStream names the stream that owns a normalized email by its
+// unkeyed SHA-256: the only name before keyed names began, and the name
+// still used where the store offers no Pseudonym.
 func ClaimStream(email string) string { return prefixClaim + sha256hex(email) }
+
+// pseudonyms is the store's keyed hash (internal/pii.Store has it).
+type pseudonyms interface {
+	Pseudonym(ctx context.Context, purpose, value string) (string, error)
+}
+
+// claimStream names the stream that owns a normalized email. Stream names
+// are plaintext for ever, and anyone holding the log can test a guessed
+// email against an unkeyed hash; so, where the store offers one, a new
+// claim is named by a keyed hash (HMAC-SHA256, key in the keyring). A
+// claim stored before keyed names began keeps its SHA-256 stream: found
+// there first, so its owner keeps the email and logs in, and it is taken
+// over or released there. Both kinds are 64 hex characters.
+func (d Deps) claimStream(ctx context.Context, email string) (string, error) {
+	p, ok := d.Exec.Store().(pseudonyms)
+	if !ok {
+		return ClaimStream(email), nil
+	}
+	legacy := ClaimStream(email)
+	_, err := d.Exec.Store().ReadStream(ctx, legacy, eventstore.ReadStreamOptions{Limit: 1})
+	switch {
+	case err == nil:
+		return legacy, nil
+	case !errors.Is(err, eventstore.ErrStreamNotFound):
+		return "", fmt.Errorf("user: read %s: %w", legacy, err)
+	}
+	h, err := p.Pseudonym(ctx, "email-claim", email)
+	if err != nil {
+		return "", err
+	}
+	return prefixClaim + h, nil
+}
+
+// claimStep is a decision on the claim of a normalized email.
+func (d Deps) claimStep(ctx context.Context, email string, decide func(*user.Claim) error) (commands.Step[*user.Claim], error) {
+	stream, err := d.claimStream(ctx, email)
+	return commands.Step[*user.Claim]{Stream: stream, New: func() *user.Claim { return user.NewClaim(email) }, Decide: decide}, err
+}
 
 func named(prefix, field, id string) (string, error) {
 	var v domain.Validation
@@ -87,8 +128,11 @@ func (d Deps) Load(ctx context.Context, id user.ID) (*user.User, error) {
 
 // owner is who holds a normalized email now ("" for nobody), and since when.
 func (d Deps) owner(ctx context.Context, email string) (*user.Claim, error) {
-	return commands.Decide(ctx, d.Exec, commands.Step[*user.Claim]{Stream: ClaimStream(email),
-		New: func() *user.Claim { return user.NewClaim(email) }, Decide: func(*user.Claim) error { return nil }})
+	step, err := d.claimStep(ctx, email, func(*user.Claim) error { return nil })
+	if err != nil {
+		return nil, err
+	}
+	return commands.Decide(ctx, d.Exec, step)
 }
 
 // exists says whether an account's stream holds anything.

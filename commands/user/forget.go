@@ -45,9 +45,11 @@ func (h Forget) Handle(ctx context.Context, cmd ForgetCmd, meta commands.Meta) (
 	}
 	if user.CheckEmail(new(domain.Validation), "email", email) { // not already erased by an earlier run
 		now := h.Now()
-		if _, err := commands.Execute(ctx, h.Exec, meta, commands.Step[*user.Claim]{Stream: ClaimStream(email),
-			New:    func() *user.Claim { return user.NewClaim(email) },
-			Decide: func(c *user.Claim) error { c.Release(cmd.UserID, now); return nil }}); err != nil {
+		step, err := h.claimStep(ctx, email, func(c *user.Claim) error { c.Release(cmd.UserID, now); return nil })
+		if err == nil {
+			_, err = commands.Execute(ctx, h.Exec, meta, step)
+		}
+		if err != nil {
 			return res, err
 		}
 	}

@@ -3,7 +3,9 @@ package user_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,5 +101,64 @@ func TestForget(t *testing.T) {
 	}
 	if again := e.register(t, "layla@example.ae"); again == layla {
 		t.Fatal("the email's new account is the forgotten one")
+	}
+}
+
+// TestClaimStreamsAreKeyed: over a store with pseudonyms, a new email's
+// claim stream is named by a keyed hash, never the email's plain SHA-256;
+// a claim stored before (SHA-256 name) still holds its email, logs its
+// owner in, and is released there by forget.
+func TestClaimStreamsAreKeyed(t *testing.T) {
+	ctx := context.Background()
+	inner := memory.New(memory.Options{})
+	t.Cleanup(func() { _ = inner.Close() })
+	c := &clock{now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	deps := func(st eventstore.Store) usercmd.Deps {
+		exec := commands.NewExecutor(st, commands.NewRegistry(), commands.Options{Logger: slog.New(slog.DiscardHandler)})
+		return usercmd.Deps{Exec: exec, Now: c.Now, Passwords: passwords}
+	}
+	before := &env{store: inner, clock: c, deps: deps(inner)}
+	old := before.register(t, "old@example.ae") // stored before keyed names began
+
+	sealed := pii.Wrap(inner, pii.NewMemory(), usercmd.PersonalData())
+	e := &env{store: sealed, clock: c, deps: deps(sealed)}
+	fresh := e.register(t, "new@example.ae")
+	if _, err := inner.ReadStream(ctx, usercmd.ClaimStream("new@example.ae"), eventstore.ReadStreamOptions{}); !errors.Is(err, eventstore.ErrStreamNotFound) {
+		t.Fatalf("a new claim is named by the email's plain SHA-256: %v", err)
+	}
+	claims := 0
+	all, _ := inner.ReadAll(ctx, 0, 1000)
+	for _, ev := range all {
+		if ev.Type == user.TypeEmailClaimed && strings.HasPrefix(ev.StreamID, "user_email-") {
+			claims++
+		}
+	}
+	if claims != 2 {
+		t.Fatalf("%d claim streams, want 2", claims)
+	}
+	if _, err := (usercmd.Login{Deps: e.deps}).Handle(ctx, "new@example.ae", password, commands.Meta{}); err != nil {
+		t.Fatalf("login by a keyed claim: %v", err)
+	}
+	if s, err := (usercmd.Login{Deps: e.deps}).Handle(ctx, "old@example.ae", password, commands.Meta{}); err != nil || s.UserID != old {
+		t.Fatalf("login by a claim stored before: %v", err)
+	}
+	_, err := usercmd.Register{Deps: e.deps}.Handle(ctx, usercmd.RegisterCmd{Email: "old@example.ae", Password: password, Role: user.Customer,
+		Profile: user.Profile{Name: "X"}}, commands.Meta{})
+	if de, ok := errors.AsType[*domain.Error](err); !ok || de.Code != user.CodeEmailTaken {
+		t.Fatalf("an email claimed before keyed names was taken again: %v", err)
+	}
+	meta := commands.Meta{Actor: eventstore.Actor{UserID: "admin-1", Role: "admin"}}
+	for _, id := range []user.ID{old, fresh} {
+		if _, err := (usercmd.Forget{Deps: e.deps, Keys: sealed}).Handle(ctx, usercmd.ForgetCmd{UserID: id}, meta); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Both emails are free again; the old one's stream stays where it was.
+	if again := e.register(t, "old@example.ae"); again == old {
+		t.Fatal("same account")
+	}
+	e.register(t, "new@example.ae")
+	if evs, err := inner.ReadStream(ctx, usercmd.ClaimStream("old@example.ae"), eventstore.ReadStreamOptions{}); err != nil || len(evs) != 3 {
+		t.Fatalf("the old claim stream: %d events, %v", len(evs), err)
 	}
 }

@@ -140,8 +140,9 @@ func (h Register) available(ctx context.Context, email string, id user.ID) (orph
 // reloads, finds another owner, and is refused.
 func (h Register) claim(ctx context.Context, meta commands.Meta, email string, id, orphan user.ID) error {
 	now := h.Now()
-	_, err := commands.Execute(ctx, h.Exec, meta, commands.Step[*user.Claim]{Stream: ClaimStream(email),
-		New:    func() *user.Claim { return user.NewClaim(email) },
-		Decide: func(c *user.Claim) error { return c.Take(user.Take{UserID: id, Orphan: orphan}, now) }})
+	step, err := h.claimStep(ctx, email, func(c *user.Claim) error { return c.Take(user.Take{UserID: id, Orphan: orphan}, now) })
+	if err == nil {
+		_, err = commands.Execute(ctx, h.Exec, meta, step)
+	}
 	return err
 }

@@ -21,10 +21,12 @@
 //     postal_code — sealed; label, city, region and country stay clear (not
 //     identifying alone; kept for reports).
 //   - user.email_claimed: email — sealed. The claim's stream is named by
-//     SHA-256 of the normalized email (commands/user.ClaimStream): stream
-//     names are plaintext for ever, and an unkeyed hash lets whoever holds
-//     the log confirm a guessed email. Forget releases the claim so the
-//     address is free again, but the stream name stays.
+//     Store.Pseudonym, a keyed hash (HMAC-SHA256, its key in the keyring)
+//     of the normalized email: stream names are plaintext for ever, and
+//     the unkeyed SHA-256 used before let whoever holds the log confirm a
+//     guessed email. Claims stored before keep their SHA-256 streams.
+//     Forget releases the claim so the address is free again; the stream
+//     name stays, testable only with the pseudonym key.
 //   - Orders, shipments, payments and wallets carry no name, phone, email
 //     or address: the customer appears only as their ID.
 //   - Free text a customer wrote (review title and body, return comment)

@@ -3,10 +3,15 @@ package pii
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/eventstore"
@@ -60,11 +65,45 @@ type Store struct {
 	eventstore.Store
 	keys    Keyring
 	catalog Catalog
+	// pseudonymKeys caches the keys of Pseudonym by purpose: they belong
+	// to no customer and are never forgotten, so a cache cannot go stale.
+	pseudonymKeys sync.Map
 }
 
 // Wrap returns inner sealing and opening the catalog's fields with keys.
 func Wrap(inner eventstore.Store, keys Keyring, catalog Catalog) *Store {
 	return &Store{Store: inner, keys: keys, catalog: catalog}
+}
+
+// Close closes the store underneath, and the keyring when it has a Close.
+func (s *Store) Close() error {
+	err := s.Store.Close()
+	if c, ok := s.keys.(io.Closer); ok {
+		err = errors.Join(err, c.Close())
+	}
+	return err
+}
+
+// pseudonymSubject prefixes the keyring subjects of Pseudonym keys; a
+// customer ID cannot contain ':'.
+const pseudonymSubject = "souq:pseudonym:"
+
+// Pseudonym is a keyed hash (HMAC-SHA256, hex) of value for purpose, with
+// a key of that purpose kept in the keyring: a name for a stream that must
+// be found from personal data (an email) without writing the data, or an
+// unkeyed hash anyone could test guesses against, into a stream ID.
+func (s *Store) Pseudonym(ctx context.Context, purpose, value string) (string, error) {
+	key, ok := s.pseudonymKeys.Load(purpose)
+	if !ok {
+		k, err := s.keys.Key(ctx, pseudonymSubject+purpose, true)
+		if err != nil {
+			return "", fmt.Errorf("pii: pseudonym key of %s: %w", purpose, err)
+		}
+		key, _ = s.pseudonymKeys.LoadOrStore(purpose, k)
+	}
+	mac := hmac.New(sha256.New, key.([]byte))
+	mac.Write([]byte(value))
+	return hex.EncodeToString(mac.Sum(nil)), nil
 }
 
 // Unwrap is the store underneath.

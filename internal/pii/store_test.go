@@ -3,6 +3,8 @@ package pii_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,5 +179,23 @@ func TestMovedCiphertextIsRefused(t *testing.T) {
 	}
 	if _, err := f.st.ReadStream(f.ctx, "user-omar", eventstore.ReadStreamOptions{}); !errors.Is(err, pii.ErrMalformed) {
 		t.Fatalf("moved ciphertext: %v, want ErrMalformed", err)
+	}
+}
+
+// TestPseudonym: a keyed hash, stable for one keyring, different across
+// keyrings and purposes, and not the unkeyed SHA-256 of the value.
+func TestPseudonym(t *testing.T) {
+	f, g := newFixture(t), newFixture(t)
+	a1, err := f.st.Pseudonym(f.ctx, "email-claim", "layla@example.ae")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _ := f.st.Pseudonym(f.ctx, "email-claim", "layla@example.ae")
+	other, _ := f.st.Pseudonym(f.ctx, "email-claim", "omar@example.ae")
+	purpose, _ := f.st.Pseudonym(f.ctx, "phone", "layla@example.ae")
+	elsewhere, _ := g.st.Pseudonym(g.ctx, "email-claim", "layla@example.ae")
+	sum := sha256.Sum256([]byte("layla@example.ae"))
+	if a1 != a2 || len(a1) != 64 || a1 == other || a1 == purpose || a1 == elsewhere || a1 == hex.EncodeToString(sum[:]) {
+		t.Fatalf("pseudonyms: %s %s %s %s %s", a1, a2, other, purpose, elsewhere)
 	}
 }
