@@ -17,6 +17,7 @@ import (
 	"github.com/souq-market/souq/projections/scent"
 	"github.com/souq-market/souq/projections/search"
 	"github.com/souq-market/souq/projections/shipments/shipmentq"
+	"github.com/souq-market/souq/projections/users/userq"
 	"github.com/souq-market/souq/projections/vendors/vendorq"
 	"github.com/souq-market/souq/projections/wallets/walletq"
 )
@@ -45,6 +46,7 @@ type Deps struct {
 	Vendors   *vendorq.Reader
 	KPIs      *kpiq.Reader
 	Audit     *auditq.Reader
+	Users     *userq.Reader // GET /v1/me (me.go)
 	// Search answers the public product search and suggest routes.
 	Search search.Searcher
 	// Scent answers similar products, scent match, image match and
@@ -99,6 +101,7 @@ func New(d Deps) (*httpx.API, error) {
 		(*Server).integrationRoutes,
 		(*Server).productRoutes, (*Server).liveRoutes,
 		(*Server).blobRoutes,
+		(*Server).meRoutes,
 	} {
 		add(s)
 	}
