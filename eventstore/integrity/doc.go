@@ -23,6 +23,9 @@
 // and position are still bound, through the links.
 //
 // The stores keep hash and global per event; digest is recomputed on verify.
+// The writers read the hashes to chain to from the events themselves (the
+// stream's last event, the last position), not from a cached copy that could
+// drift, in the statement that reads the revision, under the write lock.
 //
 // # Checkpoints
 //
@@ -32,6 +35,13 @@
 // fails the next checkpoint. A key kept in the data directory beside the log
 // only protects against accidental or casual edits; a real deployment keeps
 // it elsewhere (SOUQ_INTEGRITY_KEY).
+//
+// What checkpoints cannot cover: events after the last checkpoint can be
+// rewritten with their hashes by someone with write access, and the next
+// checkpoint (or the one signed on close) then signs the rewrite; deleting
+// checkpoint rows is not detected, only what they would have caught. An
+// interval of N bounds the first exposure to N events; a key kept away
+// from the database is what makes the rest hold.
 //
 // # Verification
 //
