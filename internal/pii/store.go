@@ -106,6 +106,19 @@ func (s *Store) Pseudonym(ctx context.Context, purpose, value string) (string, e
 	return hex.EncodeToString(mac.Sum(nil)), nil
 }
 
+// ErrNoIntegrity: the store underneath keeps no hash chains to verify.
+var ErrNoIntegrity = errors.New("pii: the store underneath keeps no hash chains")
+
+// VerifyIntegrity verifies the hash chains of the store underneath, over
+// the events as stored — sealed, and unchanged by any Forget.
+func (s *Store) VerifyIntegrity(ctx context.Context, progress func(done, head eventstore.Position)) ([]eventstore.IntegrityProblem, error) {
+	iv, ok := s.Store.(eventstore.IntegrityVerifier)
+	if !ok {
+		return nil, ErrNoIntegrity
+	}
+	return iv.VerifyIntegrity(ctx, progress)
+}
+
 // Unwrap is the store underneath.
 func (s *Store) Unwrap() eventstore.Store { return s.Store }
 

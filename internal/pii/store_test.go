@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/memory"
+	"github.com/souq-market/souq/eventstore/sqlite"
 	"github.com/souq-market/souq/internal/pii"
 )
 
@@ -197,5 +199,38 @@ func TestPseudonym(t *testing.T) {
 	sum := sha256.Sum256([]byte("layla@example.ae"))
 	if a1 != a2 || len(a1) != 64 || a1 == other || a1 == purpose || a1 == elsewhere || a1 == hex.EncodeToString(sum[:]) {
 		t.Fatalf("pseudonyms: %s %s %s %s %s", a1, a2, other, purpose, elsewhere)
+	}
+}
+
+// TestForgetKeepsTheHashChains: on a store that chains hashes over the
+// bytes it keeps, sealing happens before them and forgetting changes no
+// byte, so the log verifies before and after; a store without chains says
+// so rather than passing.
+func TestForgetKeepsTheHashChains(t *testing.T) {
+	ctx := context.Background()
+	inner, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "events.db"), sqlite.Options{IntegrityKey: bytes.Repeat([]byte{1}, 32), CheckpointEvery: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := pii.Wrap(inner, pii.NewMemory(), catalog)
+	defer st.Close()
+	for _, id := range []string{"u1", "u2", "u3"} {
+		if _, err := st.Append(ctx, "user-"+id, eventstore.Any, []eventstore.EventData{ev("user.address_added", address(id))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verify := func(when string) {
+		problems, err := st.VerifyIntegrity(ctx, nil)
+		if err != nil || len(problems) != 0 {
+			t.Fatalf("%s: %v %v", when, problems, err)
+		}
+	}
+	verify("before forget")
+	if err := st.Forget(ctx, "u2"); err != nil {
+		t.Fatal(err)
+	}
+	verify("after forget")
+	if _, err := newFixture(t).st.VerifyIntegrity(ctx, nil); !errors.Is(err, pii.ErrNoIntegrity) {
+		t.Fatalf("a store without chains: %v", err)
 	}
 }
