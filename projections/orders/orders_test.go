@@ -3,6 +3,7 @@ package orders_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,4 +157,37 @@ func TestOrdersView(t *testing.T) {
 
 func registry() *eventstore.Registry {
 	return viewtest.Registry(order.Events(), payment.Events(), shipment.Events())
+}
+
+// TestReaderWithEveryConnectionInUse: the detail read prepares its queries
+// on first use. Preparing takes a connection from the pool; had it done so
+// while holding its read transaction's, a pool of one (or n readers at once
+// on a pool of n, as at a busy start) would wait for itself forever. The
+// deadline only bounds the test: a deadlock ends in its error.
+func TestReaderWithEveryConnectionInUse(t *testing.T) {
+	viewtest.Each(t, func(t *testing.T, db viewtest.DB) {
+		h := history(t)
+		viewtest.Project(t, db, h.Store, orders.New(registry()))
+		db.R.SetMaxOpenConns(1)
+		rd := orderq.New(db.R, db.Rebind)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var wg sync.WaitGroup
+		errs := make(chan error, 16)
+		for range 8 {
+			wg.Go(func() {
+				if _, err := rd.Get(ctx, "o-1"); err != nil {
+					errs <- err
+				}
+				if _, _, err := rd.List(ctx, orderq.Filter{Customer: "c-1"}, nil, 3); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	})
 }

@@ -227,6 +227,21 @@ func (r *Reader) List(ctx context.Context, f Filter, after *Key, limit int) ([]S
 
 // Get reads an order's detail; an unknown order is sql.ErrNoRows.
 func (r *Reader) Get(ctx context.Context, id string) (Detail, error) {
+	// The statements first, then the transaction: preparing one takes a
+	// connection from the pool, and doing that while this read holds one
+	// for its transaction deadlocked once every pooled connection was held
+	// by a read waiting to prepare (a pool of one: at the first read).
+	var sts detailStmts
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{{&sts.get, r.get}, {&sts.subs, r.subs}, {&sts.pays, r.pays}, {&sts.ships, r.ships}, {&sts.timeline, r.timeline}} {
+		st, err := r.stmt(ctx, p.q)
+		if err != nil {
+			return Detail{}, fmt.Errorf("orderq: get %s: %w", id, err)
+		}
+		*p.st = st
+	}
 	// One read transaction, so the parts agree with each other even while
 	// the projector commits.
 	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -234,24 +249,23 @@ func (r *Reader) Get(ctx context.Context, id string) (Detail, error) {
 		return Detail{}, fmt.Errorf("orderq: get %s: %w", id, err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	d, err := r.get1(ctx, tx, id)
+	d, err := r.get1(ctx, tx, &sts, id)
 	if err != nil {
 		return Detail{}, fmt.Errorf("orderq: get %s: %w", id, err)
 	}
 	return d, nil
 }
 
-func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error) {
+// detailStmts are the prepared statements of a detail read.
+type detailStmts struct{ get, subs, pays, ships, timeline *sql.Stmt }
+
+func (r *Reader) get1(ctx context.Context, tx *sql.Tx, sts *detailStmts, id string) (Detail, error) {
 	var d Detail
 	var placed, updated int64
 	var cur string
 	var lines string
 	t := &d.Totals
-	get, err := r.txStmt(ctx, tx, r.get)
-	if err != nil {
-		return d, err
-	}
-	if err := get.QueryRowContext(ctx, id).Scan(&d.OrderID, &d.CustomerID, &placed, &d.Status, &d.PaymentStatus, &d.Fulfilment,
+	if err := tx.StmtContext(ctx, sts.get).QueryRowContext(ctx, id).Scan(&d.OrderID, &d.CustomerID, &placed, &d.Status, &d.PaymentStatus, &d.Fulfilment,
 		&cur, &t.Total.Amount, &d.Items, &d.Country, &d.PaymentMethod, &t.Subtotal.Amount, &t.Discount.Amount, &t.Shipping.Amount,
 		&t.VAT.Amount, &t.Wallet.Amount, &t.Due.Amount, &t.Cashback.Amount,
 		&d.Payment.Captured.Amount, &d.Payment.Refunded.Amount, &d.Payment.ChargedBack.Amount, &lines, &updated); err != nil {
@@ -266,7 +280,7 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	d.Lines = json.RawMessage(lines)
 	d.SubOrders, d.Payments, d.Shipments, d.Timeline = []SubOrder{}, []PaymentRow{}, []Shipment{}, []Step{}
 
-	if err := r.each(ctx, tx, r.subs, id, func(rows *sql.Rows) error {
+	if err := each(ctx, tx, sts.subs, id, func(rows *sql.Rows) error {
 		var s SubOrder
 		var skus string
 		var at int64
@@ -286,7 +300,7 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	}); err != nil {
 		return d, err
 	}
-	if err := r.each(ctx, tx, r.pays, id, func(rows *sql.Rows) error {
+	if err := each(ctx, tx, sts.pays, id, func(rows *sql.Rows) error {
 		var p PaymentRow
 		var c string
 		if err := rows.Scan(&p.PaymentID, &p.Method, &p.Provider, &p.Status, &c, &p.Amount.Amount, &p.Captured.Amount, &p.Refunded.Amount, &p.ChargedBack.Amount); err != nil {
@@ -298,7 +312,7 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	}); err != nil {
 		return d, err
 	}
-	if err := r.each(ctx, tx, r.ships, id, func(rows *sql.Rows) error {
+	if err := each(ctx, tx, sts.ships, id, func(rows *sql.Rows) error {
 		var s Shipment
 		var at int64
 		if err := rows.Scan(&s.ShipmentID, &s.SubOrderID, &s.Carrier, &s.TrackingNumber, &s.Status, &at); err != nil {
@@ -310,7 +324,7 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	}); err != nil {
 		return d, err
 	}
-	err = r.each(ctx, tx, r.timeline, id, func(rows *sql.Rows) error {
+	err := each(ctx, tx, sts.timeline, id, func(rows *sql.Rows) error {
 		var s Step
 		var at int64
 		if err := rows.Scan(&at, &s.Type, &s.Detail); err != nil {
@@ -323,21 +337,10 @@ func (r *Reader) get1(ctx context.Context, tx *sql.Tx, id string) (Detail, error
 	return d, err
 }
 
-// txStmt is the prepared q bound to tx (its connection's prepared copy).
-func (r *Reader) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
-	st, err := r.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return tx.StmtContext(ctx, st), nil
-}
-
-func (r *Reader) each(ctx context.Context, tx *sql.Tx, q, id string, scan func(*sql.Rows) error) error {
-	st, err := r.txStmt(ctx, tx, q)
-	if err != nil {
-		return err
-	}
-	rows, err := st.QueryContext(ctx, id)
+// each runs st, bound to tx (its connection's prepared copy), and scans
+// every row.
+func each(ctx context.Context, tx *sql.Tx, st *sql.Stmt, id string, scan func(*sql.Rows) error) error {
+	rows, err := tx.StmtContext(ctx, st).QueryContext(ctx, id)
 	if err != nil {
 		return err
 	}
