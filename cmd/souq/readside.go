@@ -34,6 +34,8 @@ import (
 	"github.com/souq-market/souq/projections/products"
 	"github.com/souq-market/souq/projections/shipments"
 	"github.com/souq-market/souq/projections/shipments/shipmentq"
+	"github.com/souq-market/souq/projections/users"
+	"github.com/souq-market/souq/projections/users/userq"
 	"github.com/souq-market/souq/projections/vendors"
 	"github.com/souq-market/souq/projections/vendors/vendorq"
 	"github.com/souq-market/souq/projections/wallets"
@@ -51,6 +53,7 @@ func readProjectors(reg *eventstore.Registry) []projections.Projector {
 		inventory.New(reg),
 		vendors.New(), kpis.New(), audit.New(),
 		products.New(reg),
+		users.New(reg), // GET /v1/me
 	}
 }
 
@@ -256,6 +259,7 @@ func (rs *readSide) readDeps(v auth.Verifier) readapi.Deps {
 		Shipments: shipmentq.New(rs.r, rebind),
 		Inventory: stockq.New(rs.r, rebind),
 		Vendors:   vendorq.New(rs.r, rebind), KPIs: kpiq.New(rs.r, rebind), Audit: auditq.New(rs.r, rebind),
+		Users:    userq.New(rs.r, rebind),
 		Scent:    rs.scentReader(orderq.New(rs.r, rebind)),
 		Products: rs.cache.products(rs.r, rebind), Live: rs.cache.live(),
 		Search: rs.search.index,
