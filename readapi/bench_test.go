@@ -26,8 +26,9 @@ import (
 // fixed arrival rate (open loop: each request's latency counts from when it
 // was due, so a stall is not hidden) through HTTP on the embedded SQLite
 // views, against the same reader called in process on the same schedule,
-// in the same run. Run with -benchtime=1x; each run is one load of
-// benchRate requests/s for benchFor.
+// in the same run, and against GET /healthz through the same server
+// (static/http: the HTTP floor). Run with -benchtime=1x; each run is one
+// load of benchRate requests/s for benchFor.
 func BenchmarkReadLatency(b *testing.B) {
 	const customers, perCustomer = 200, 10
 	reg := viewtest.Registry(order.Events())
@@ -79,6 +80,10 @@ func BenchmarkReadLatency(b *testing.B) {
 		name string
 		call func(i int) error
 	}{
+		// The floor, the same load through the same server and middleware
+		// to a route that reads nothing: whatever tail it shows is the
+		// machine's (scheduling, GC), not a view's.
+		{"static/http", func(int) error { return httpGet("/healthz") }},
 		{"detail/inprocess", func(i int) error { _, err := rd.Get(ctx, detail(i)); return err }},
 		{"detail/http", func(i int) error { return httpGet("/v1/orders/" + detail(i)) }},
 		{"list/inprocess", func(i int) error {
