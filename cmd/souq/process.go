@@ -38,7 +38,7 @@ func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Sto
 	if err != nil {
 		return nil, fmt.Errorf("card gateway: %w", err)
 	}
-	if _, ok := store.(*sqlite.Store); !ok && gw.Provider() == sandbox.Provider {
+	if _, ok := backend(store).(*sqlite.Store); !ok && gw.Provider() == sandbox.Provider {
 		// Said at every start of a distributed deployment without
 		// Stripe: card payments settle in the sandbox there.
 		logger.Warn("card payments settle in the sandbox gateway: SOUQ_STRIPE_API_SECRET is not set; do not take real orders")
