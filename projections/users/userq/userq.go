@@ -68,15 +68,22 @@ func New(db *sql.DB, rebind func(string) string) *Reader {
 // Get reads an account and its address book; an unknown or forgotten
 // account is sql.ErrNoRows.
 func (r *Reader) Get(ctx context.Context, id string) (Me, error) {
+	// One read transaction, so the account and its addresses agree while
+	// the projector commits.
+	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return Me{}, fmt.Errorf("userq: get %s: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
 	var m Me
 	var registered, updated int64
-	err := r.db.QueryRowContext(ctx, r.get, id).Scan(&m.UserID, &m.Email, &m.Role, &m.VendorID, &m.Profile.Name, &m.Profile.Phone,
+	err = tx.QueryRowContext(ctx, r.get, id).Scan(&m.UserID, &m.Email, &m.Role, &m.VendorID, &m.Profile.Name, &m.Profile.Phone,
 		&m.Profile.Locale, &m.DefaultAddress, &registered, &updated)
 	if err != nil {
 		return m, fmt.Errorf("userq: get %s: %w", id, err)
 	}
 	m.RegisteredAt, m.UpdatedAt = time.Unix(0, registered).UTC(), time.Unix(0, updated).UTC()
-	rows, err := r.db.QueryContext(ctx, r.addresses, id)
+	rows, err := tx.QueryContext(ctx, r.addresses, id)
 	if err != nil {
 		return m, fmt.Errorf("userq: addresses of %s: %w", id, err)
 	}
