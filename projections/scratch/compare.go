@@ -419,7 +419,7 @@ func (v *Views) table(ctx context.Context, q queryer, table string, limit int) (
 		if err := rows.Scan(ptrs...); err != nil {
 			return nil, 0, err
 		}
-		livePresent, rebuiltPresent := vals[0] != nil, vals[1] != nil
+		livePresent, rebuiltPresent := truth(vals[0]), truth(vals[1])
 		live := func(i int) *string { return text(vals[2+2*i]) }
 		rebuilt := func(i int) *string { return text(vals[3+2*i]) }
 		side := rebuilt
@@ -456,14 +456,21 @@ func (v *Views) table(ctx context.Context, q queryer, table string, limit int) (
 }
 
 // diffQuery joins the live table and its rebuild on the key and returns
-// the rows that are not on both sides alike: a presence flag of each side,
-// then each common column, live and rebuilt, in pairs.
+// the rows that are not on both sides alike: whether each side has the
+// row, then each common column, live and rebuilt, in pairs.
 func (v *Views) diffQuery(table string, cols, key []string) string {
 	distinct := " IS NOT "
 	if v.dialect.Name() == "postgres" {
 		distinct = " IS DISTINCT FROM "
 	}
-	sel := []string{"l.souq_present_", "s.souq_present_"}
+	// A row's presence on each side: its row ID, which no column can
+	// shadow (a join on tables, not subqueries, so SQLite uses the keys'
+	// indexes: with subqueries it joins by nested scans).
+	present := func(side string) string { return "(" + side + ".rowid IS NOT NULL)" }
+	if v.dialect.Name() == "postgres" {
+		present = func(side string) string { return "(" + side + ".ctid IS NOT NULL)" }
+	}
+	sel := []string{present("l"), present("s")}
 	var differ, order []string
 	for _, c := range cols {
 		c = quote(c)
@@ -476,12 +483,20 @@ func (v *Views) diffQuery(table string, cols, key []string) string {
 		on = append(on, "l."+k+" = s."+k)
 		order = append(order, "coalesce(s."+k+", l."+k+")")
 	}
-	side := func(schema string) string {
-		return "(SELECT 1 AS souq_present_, t.* FROM " + schema + "." + quote(table) + " t)"
+	return "SELECT " + strings.Join(sel, ", ") + " FROM " + v.live + "." + quote(table) + " l FULL OUTER JOIN " +
+		v.rebuilt + "." + quote(table) + " s ON " + strings.Join(on, " AND ") + " WHERE NOT " + present("l") +
+		" OR NOT " + present("s") + " OR " + strings.Join(differ, " OR ") + " ORDER BY " + strings.Join(order, ", ")
+}
+
+// truth reads a scanned boolean: PostgreSQL's bool, SQLite's 0 or 1.
+func truth(v any) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case int64:
+		return v != 0
 	}
-	return "SELECT " + strings.Join(sel, ", ") + " FROM " + side(v.live) + " l FULL OUTER JOIN " + side(v.rebuilt) + " s ON " +
-		strings.Join(on, " AND ") + " WHERE l.souq_present_ IS NULL OR s.souq_present_ IS NULL OR " +
-		strings.Join(differ, " OR ") + " ORDER BY " + strings.Join(order, ", ")
+	return false
 }
 
 // text renders a scanned value; nil for NULL.
