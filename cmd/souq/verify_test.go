@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/internal/testenv"
 	"github.com/souq-market/souq/projections"
+	"github.com/souq-market/souq/projections/vendors/market"
 )
 
 // verifyFixture is a store as `souq seed` leaves it, with wallets opened
@@ -75,7 +78,7 @@ func verifyFixture(t *testing.T, products int, more ...string) (map[string]strin
 
 // projectViews runs every SQL view of the read side over st until each
 // reached the head.
-func projectViews(t *testing.T, cfg config.Config, st eventstore.Store) {
+func projectViews(t testing.TB, cfg config.Config, st eventstore.Store) {
 	t.Helper()
 	ctx := context.Background()
 	d := projections.SQLite()
@@ -370,4 +373,70 @@ func TestVerifyCommandLine(t *testing.T) {
 	if code, out, _ := runIn(t, []string{"verify", "--help"}, nil); code != exitOK || !strings.Contains(out, "Usage: souq verify") {
 		t.Errorf("--help: %d\n%s", code, out)
 	}
+}
+
+// BenchmarkVerify measures souq verify over a seeded SQLite store: the
+// catalog of `souq seed --products` (VERIFY_BENCH_PRODUCTS, default 1,000)
+// and a marketplace history of orders, payments and payouts
+// (VERIFY_BENCH_ORDERS, default 2,000), every view projected. Reported per
+// pass and for the whole run in log events per second, beside the
+// baseline measured in the same iteration: one plain ReadAll scan of the
+// log. Run it with -benchtime=1x.
+func BenchmarkVerify(b *testing.B) {
+	products, orders := envInt("VERIFY_BENCH_PRODUCTS", 1000), envInt("VERIFY_BENCH_ORDERS", 2000)
+	env := map[string]string{"SOUQ_DATA_DIR": b.TempDir(), "SOUQ_LOG_FORMAT": "json", "SOUQ_LOG_LEVEL": "warn"}
+	cli := func(args ...string) {
+		var out, errs strings.Builder
+		if code := run(context.Background(), environment{args: args, getenv: func(k string) string { return env[k] },
+			stdout: &out, stderr: &errs}); code != exitOK {
+			b.Fatalf("%v: exit %d\n%s\n%s", args, code, out.String(), errs.String())
+		}
+	}
+	cli("seed", "--products", fmt.Sprint(products))
+	cfg, err := config.Load(config.Source{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := openStore(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	market.History(b, st, 11, orders)
+	head, err := st.Head(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	projectViews(b, cfg, st)
+	events := float64(head)
+	timed := func(f func()) float64 { t := time.Now(); f(); return events / time.Since(t).Seconds() }
+	var scan, refold, views, all float64
+	for b.Loop() {
+		scan = timed(func() {
+			for after := eventstore.Start; after < head; {
+				page, err := st.ReadAll(ctx, after, eventstore.DefaultPage)
+				if err != nil || len(page) == 0 {
+					b.Fatal(err)
+				}
+				after = page[len(page)-1].Position
+			}
+		})
+		refold = timed(func() { cli("verify", "--only", "refold") })
+		views = timed(func() { cli("verify", "--only", "views") })
+		all = timed(func() { cli("verify") })
+	}
+	_ = st.Close()
+	b.ReportMetric(events, "events")
+	b.ReportMetric(scan, "scan_ev/s")
+	b.ReportMetric(refold, "refold_ev/s")
+	b.ReportMetric(views, "views_ev/s")
+	b.ReportMetric(all, "verify_ev/s")
+	b.ReportMetric(all/scan, "verify/scan")
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }
