@@ -72,6 +72,23 @@ func TestCheckpointsSignedEveryNAndOnClose(t *testing.T) {
 	if positions != "10,20,30,31" {
 		t.Fatalf("checkpoints at %s, want 10,20,30,31", positions)
 	}
+
+	// A store that only reads (souq verify) signs nothing on close, not
+	// even a head left unsigned.
+	if _, err := e.db.Exec(t.Context(), `DELETE FROM `+e.table("checkpoints")+` WHERE position = 31`); err != nil {
+		t.Fatal(err)
+	}
+	reader := e.open(t, postgres.Options{IntegrityKey: integritytest.Key, CheckpointEvery: 10})
+	integritytest.Verify(t, reader)
+	if err := reader.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.QueryRow(t.Context(), `SELECT string_agg(position::text, ',' ORDER BY position) FROM `+e.table("checkpoints")).Scan(&positions); err != nil {
+		t.Fatal(err)
+	}
+	if positions != "10,20,30" {
+		t.Fatalf("after a reader closed, checkpoints at %s, want 10,20,30", positions)
+	}
 }
 
 func TestVerifyIntegrityNeedsAKey(t *testing.T) {

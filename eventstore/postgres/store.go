@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,6 +87,7 @@ type Store struct {
 	listener sync.WaitGroup
 	once     sync.Once
 	signal   eventstore.Signal
+	wrote    atomic.Bool // a batch of this store wrote events: it signs the head on close
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -173,7 +175,9 @@ func (s *Store) Close() error {
 // stopped), so the last events are covered too. Bounded like the batch in
 // flight: a server gone silent must not hang the shutdown.
 func (s *Store) signHead() {
-	if s.opts.IntegrityKey == nil || s.opts.noIntegrity {
+	// Only a store that wrote signs: a reader (souq verify, a CLI) must not
+	// sign whatever it found.
+	if s.opts.IntegrityKey == nil || s.opts.noIntegrity || !s.wrote.Load() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), closeGrace)

@@ -219,6 +219,7 @@ func (s *Store) commitLive(batch []*request) error {
 	out.answer(batch)
 	if out.wrote() {
 		s.signal.Notify()
+		s.wrote.Store(true)
 		// The batch stands whatever happens to its checkpoint: a missed
 		// one is signed by a later batch or on close.
 		if err := s.checkpoint(ctx, out.first, out.last, false); err != nil {

@@ -71,6 +71,23 @@ func TestCheckpointsSignedEveryNAndOnClose(t *testing.T) {
 	if positions != "10,20,30,31" {
 		t.Fatalf("checkpoints at %s, want 10,20,30,31", positions)
 	}
+
+	// A store that only reads (souq verify) signs nothing on close, not
+	// even a head left unsigned.
+	if _, err := db.Exec(`DELETE FROM checkpoints WHERE position = 31`); err != nil {
+		t.Fatal(err)
+	}
+	reader := open(t, path, sqlite.Options{IntegrityKey: integritytest.Key, CheckpointEvery: 10})
+	integritytest.Verify(t, reader)
+	if err := reader.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(`SELECT group_concat(position) FROM (SELECT position FROM checkpoints ORDER BY position)`).Scan(&positions); err != nil {
+		t.Fatal(err)
+	}
+	if positions != "10,20,30" {
+		t.Fatalf("after a reader closed, checkpoints at %s, want 10,20,30", positions)
+	}
 }
 
 func TestVerifyIntegrityWithAnotherKeyFailsTheCheckpoints(t *testing.T) {

@@ -199,7 +199,9 @@ func (s *Store) Close() error {
 	<-s.done
 	s.signal.Notify() // wake subscribers so they see the store closed
 	var cpErr error
-	if !s.opts.noIntegrity {
+	// Only a store that wrote signs: a reader (souq verify, a CLI) must not
+	// sign whatever it found.
+	if !s.opts.noIntegrity && s.txs.Load() > 0 {
 		if err := s.w.checkpointHead(context.Background(), s.key); err != nil {
 			cpErr = fmt.Errorf("sqlite: close: sign the head: %w", err)
 		}
