@@ -207,7 +207,7 @@ func (v *verifyRun) bar(label string) (report func(done, head eventstore.Positio
 }
 
 func (v *verifyRun) integrity(ctx context.Context, store eventstore.Store) error {
-	iv, ok := store.(eventstore.IntegrityVerifier)
+	iv, ok := backend(store).(eventstore.IntegrityVerifier) // the hashes cover what is stored, under the sealing of personal data
 	if !ok {
 		v.note("integrity: this event store keeps no hash chain; not checked")
 		v.unchecked = true
@@ -260,13 +260,14 @@ func rate(n uint64, d time.Duration) float64 {
 }
 
 func (v *verifyRun) views(ctx context.Context, cfg config.Config, store eventstore.Store, reg *eventstore.Registry, pick map[string]bool, maxDiffs int, keep bool) error {
-	views, cleanup, err := openScratchViews(ctx, cfg, keep)
+	views, cleanup, where, err := openScratchViews(ctx, cfg, keep)
 	if err != nil || views == nil {
 		if err == nil {
 			v.note("views: no read models at %s yet; nothing to compare", liveViewsName(cfg))
 		}
 		return err
 	}
+	v.log.Info("rebuilding the views apart", slog.String("scratch", where), slog.String("live", liveViewsName(cfg)))
 	defer func() {
 		if where := cleanup(); where != "" {
 			v.note("views: the rebuilt views stay in %s", where)
@@ -333,7 +334,7 @@ func liveViewsName(cfg config.Config) string {
 // database of the same kind, opened as souq replay opens its own; nil
 // views when there are no live read models. cleanup closes the scratch and
 // removes it (unless keep, when it returns where it stays).
-func openScratchViews(ctx context.Context, cfg config.Config, keep bool) (*scratch.Views, func() string, error) {
+func openScratchViews(ctx context.Context, cfg config.Config, keep bool) (views *scratch.Views, cleanup func() string, where string, err error) {
 	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
 	if cfg.Views() == config.ViewsPostgres {
 		schema := "souq_verify_" + stamp
@@ -341,39 +342,41 @@ func openScratchViews(ctx context.Context, cfg config.Config, keep bool) (*scrat
 		scfg.ViewsSchema = schema
 		w, r, err := openPostgresViews(ctx, scfg)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		var n int
 		err = w.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2`,
 			cfg.ViewsSchema, projections.CheckpointTable).Scan(&n)
-		cleanup := func() string {
+		cleanup = func() string {
 			defer func() { _ = r.Close(); _ = w.Close() }()
 			if keep && n > 0 {
 				return "schema " + schema
 			}
 			// The schema name is ours, made above: safe to splice.
-			_, _ = w.ExecContext(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+			if _, err := w.ExecContext(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+schema+" CASCADE"); err != nil {
+				return fmt.Sprintf("schema %s (dropping it failed: %v)", schema, err)
+			}
 			return ""
 		}
 		if err != nil || n == 0 {
 			cleanup()
-			return nil, nil, err
+			return nil, nil, "", err
 		}
-		return scratch.Postgres(w, r, cfg.ViewsSchema, schema), cleanup, nil
+		return scratch.Postgres(w, r, cfg.ViewsSchema, schema), cleanup, "schema " + schema, nil
 	}
 	live := filepath.Join(cfg.DataDir, "views.db")
 	if _, err := os.Stat(live); errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil
+		return nil, nil, "", nil
 	}
 	path := filepath.Join(cfg.DataDir, "verify", "views-"+stamp+".db")
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	w, r, err := openSQLiteViews(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	cleanup := func() string {
+	cleanup = func() string {
 		_ = r.Close()
 		_ = w.Close()
 		if keep {
@@ -385,7 +388,7 @@ func openScratchViews(ctx context.Context, cfg config.Config, keep bool) (*scrat
 		_ = os.Remove(filepath.Dir(path)) // when empty
 		return ""
 	}
-	return scratch.SQLite(w, r, live), cleanup, nil
+	return scratch.SQLite(w, r, live), cleanup, path, nil
 }
 
 // summary prints what was found and returns the exit code.

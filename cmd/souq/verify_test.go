@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -285,7 +286,7 @@ func TestVerifyReportsAnEditedEventsPosition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, chained := st.(eventstore.IntegrityVerifier)
+	_, chained := backend(st).(eventstore.IntegrityVerifier)
 	_ = st.Close()
 	if !chained {
 		t.Skip("the SQLite store does not verify its integrity yet (eventstore.IntegrityVerifier)")
@@ -299,7 +300,7 @@ func TestVerifyReportsAnEditedEventsPosition(t *testing.T) {
 	if err := events.QueryRow(`SELECT min(position) FROM events WHERE stream_id = 'wallet-w-2'`).Scan(&edited); err != nil {
 		t.Fatal(err)
 	}
-	execSQL(t, events, fmt.Sprintf(`UPDATE events SET data = replace(data, 'c-2', 'c-9') WHERE position = %d`, edited))
+	execSQL(t, events, fmt.Sprintf(`UPDATE events SET data = data || ' ' WHERE position = %d`, edited))
 	code, out, errs := runIn(t, []string{"verify", "--only", "integrity", "--format", "jsonl"}, env)
 	fs := findings(t, out)
 	if code != exitFailure || len(fs) == 0 || fs[0].Pass != "integrity" || fs[0].Position != edited || fs[0].Kind != eventstore.IntegrityEdited {
@@ -309,7 +310,8 @@ func TestVerifyReportsAnEditedEventsPosition(t *testing.T) {
 
 // TestVerifyOnPostgres: the event store and the views in PostgreSQL
 // schemas of their own; a seeded store verifies clean, then the same edits
-// of the views are named, and the scratch schema is dropped.
+// of the views are named, the scratch schema is dropped, and an event
+// edited in the events table is named by its position.
 func TestVerifyOnPostgres(t *testing.T) {
 	url := testenv.URL(t, testenv.Postgres)
 	stamp := time.Now().UnixNano()
@@ -343,12 +345,25 @@ func TestVerifyOnPostgres(t *testing.T) {
 	execSQL(t, w, rowEdits...)
 	code, out, errs = runIn(t, []string{"verify", "--only", "views", "--format", "jsonl"}, env)
 	checkRowEdits(t, code, out, errs, deleted)
+	used := regexp.MustCompile(`"scratch":"schema (souq_verify_[a-z0-9]+)"`).FindStringSubmatch(errs)
+	if used == nil {
+		t.Fatalf("the log does not say where the views were rebuilt:\n%s", errs)
+	}
 	var left int
-	if err := w.QueryRow(`SELECT count(*) FROM information_schema.schemata WHERE schema_name LIKE 'souq_verify_%' AND schema_name NOT LIKE 'souq_verify_ev_%' AND schema_name NOT LIKE 'souq_verify_views_%'`).Scan(&left); err != nil {
+	if err := w.QueryRow(`SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1`, used[1]).Scan(&left); err != nil || left != 0 {
+		t.Errorf("the scratch schema %s was left behind (%v)", used[1], err)
+	}
+
+	// An event's payload edited in the table: named with its position.
+	var edited uint64
+	if err := w.QueryRow(`SELECT min(position) FROM ` + events + `.events WHERE stream_id = 'wallet-w-2'`).Scan(&edited); err != nil {
 		t.Fatal(err)
 	}
-	if left != 0 {
-		t.Errorf("%d scratch schemas left behind", left)
+	execSQL(t, w, fmt.Sprintf(`UPDATE %s.events SET data = (data::text || ' ')::json WHERE position = %d`, events, edited))
+	code, out, errs = runIn(t, []string{"verify", "--only", "integrity", "--format", "jsonl"}, env)
+	fs := findings(t, out)
+	if code != exitFailure || len(fs) == 0 || fs[0].Position != edited || fs[0].Kind != eventstore.IntegrityEdited {
+		t.Fatalf("an edited event on PostgreSQL: exit %d, %+v; want position %d edited\n%s", code, fs, edited, errs)
 	}
 }
 
