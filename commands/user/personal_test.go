@@ -24,6 +24,13 @@ func (fixedKey) Key(context.Context, string, bool) ([]byte, error) {
 	return bytes.Repeat([]byte{0x5a}, pii.KeySize), nil
 }
 func (fixedKey) Forget(context.Context, string) error { return nil }
+func (k fixedKey) Keys(ctx context.Context, subjects []string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, s := range subjects {
+		out[s], _ = k.Key(ctx, s, false)
+	}
+	return out, nil
+}
 
 // TestSealedGolden pins the stored shape of every event with personal
 // fields: testdata/sealed/<type>.json is the payload as stored (sealed with

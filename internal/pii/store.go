@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -153,20 +154,19 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		if err != nil {
 			return eventstore.AppendResult{}, err
 		}
-		data := e.Data
-		for _, path := range rule.Fields {
-			place := Place{Subject: subject, EventID: e.ID, EventType: e.Type, Path: path}
-			data, err = edit(data, strings.Split(path, "."), func(v json.RawMessage) (json.RawMessage, bool, error) {
-				var str string
-				if json.Unmarshal(v, &str) != nil || str == "" {
-					return nil, false, nil // not a string, or nothing to hide
-				}
-				sealed, err := Seal(key, place, v)
-				return sealed, err == nil, err
-			})
-			if err != nil {
-				return eventstore.AppendResult{}, fmt.Errorf("pii: seal %s of %s: %w", path, e.Type, err)
+		data, err := editFields(e.Data, rule.Fields, func(path string, v json.RawMessage) (json.RawMessage, bool, error) {
+			var str string
+			if json.Unmarshal(v, &str) != nil || str == "" {
+				return nil, false, nil // not a string, or nothing to hide
 			}
+			sealed, err := Seal(key, Place{Subject: subject, EventID: e.ID, EventType: e.Type, Path: path}, v)
+			if err != nil {
+				return nil, false, fmt.Errorf("pii: seal %s of %s: %w", path, e.Type, err)
+			}
+			return sealed, true, nil
+		})
+		if err != nil {
+			return eventstore.AppendResult{}, err
 		}
 		out[i].Data = data
 	}
@@ -204,6 +204,9 @@ func (s *Store) Subscribe(ctx context.Context, after eventstore.Position, handle
 func (s *Store) open(ctx context.Context, evs []eventstore.RecordedEvent) ([]eventstore.RecordedEvent, error) {
 	out := evs
 	memo := keyMemo{}
+	if err := s.prefetch(ctx, memo, evs); err != nil {
+		return nil, err
+	}
 	for i, e := range evs {
 		rule, ok := s.catalog[e.Type]
 		if !ok || !bytes.Contains(e.Data, []byte(`"sealed"`)) {
@@ -221,36 +224,58 @@ func (s *Store) open(ctx context.Context, evs []eventstore.RecordedEvent) ([]eve
 	return out, nil
 }
 
+// prefetch looks up, in one call, the keys of every subject with sealed
+// fields among evs.
+func (s *Store) prefetch(ctx context.Context, memo keyMemo, evs []eventstore.RecordedEvent) error {
+	var subjects []string
+	for _, e := range evs {
+		rule, ok := s.catalog[e.Type]
+		if !ok || !bytes.Contains(e.Data, []byte(`"sealed"`)) {
+			continue
+		}
+		if subject, err := rule.subject(e.StreamID, e.Data); err == nil {
+			if _, seen := memo[subject]; !seen {
+				memo[subject] = keyResult{err: ErrForgotten} // unless found below
+				subjects = append(subjects, subject)
+			}
+		}
+	}
+	if len(subjects) < 2 {
+		clear(memo) // one subject: the single look-up is as cheap
+		return nil
+	}
+	keys, err := s.keys.Keys(ctx, subjects)
+	if err != nil {
+		return fmt.Errorf("pii: keys of %d subjects: %w", len(subjects), err)
+	}
+	for subject, k := range keys {
+		memo[subject] = keyResult{key: k}
+	}
+	return nil
+}
+
 func (s *Store) openEvent(ctx context.Context, memo keyMemo, rule Rule, e eventstore.RecordedEvent) (json.RawMessage, error) {
 	subject, err := rule.subject(e.StreamID, e.Data)
 	if err != nil {
 		return nil, err
 	}
-	data := e.Data
-	for _, path := range rule.Fields {
-		place := Place{Subject: subject, EventID: e.ID, EventType: e.Type, Path: path}
-		data, err = edit(data, strings.Split(path, "."), func(v json.RawMessage) (json.RawMessage, bool, error) {
-			sealed, ok, err := Parse(v)
-			if !ok || err != nil {
-				return nil, false, err
-			}
-			key, err := memo.get(ctx, s.keys, subject, false)
-			switch {
-			case errors.Is(err, ErrForgotten), errors.Is(err, ErrNoKey):
-				// No key, no plaintext: a key that never existed cannot
-				// open it either, so it reads as erased too.
-				return json.RawMessage(`"` + Erased + `"`), true, nil
-			case err != nil:
-				return nil, false, err
-			}
-			plain, err := Open(key, place, sealed)
-			return plain, err == nil, err
-		})
-		if err != nil {
-			return nil, err
+	return editFields(e.Data, rule.Fields, func(path string, v json.RawMessage) (json.RawMessage, bool, error) {
+		sealed, ok, err := Parse(v)
+		if !ok || err != nil {
+			return nil, false, err
 		}
-	}
-	return data, nil
+		key, err := memo.get(ctx, s.keys, subject, false)
+		switch {
+		case errors.Is(err, ErrForgotten), errors.Is(err, ErrNoKey):
+			// No key, no plaintext: a key that never existed cannot open
+			// it either, so it reads as erased too.
+			return json.RawMessage(`"` + Erased + `"`), true, nil
+		case err != nil:
+			return nil, false, err
+		}
+		plain, err := Open(key, Place{Subject: subject, EventID: e.ID, EventType: e.Type, Path: path}, sealed)
+		return plain, err == nil, err
+	})
 }
 
 // keyMemo remembers the keys (or their absence) looked up within one call.
@@ -273,32 +298,89 @@ func (m keyMemo) get(ctx context.Context, keys Keyring, subject string, create b
 	return k, err
 }
 
-// edit applies f to the value at path in the JSON object data, returning
-// data unchanged when the path is absent or null, or when f changes
-// nothing. Numbers and every other field keep their exact bytes.
-func edit(data json.RawMessage, path []string, f func(json.RawMessage) (json.RawMessage, bool, error)) (json.RawMessage, error) {
+// editFields applies f to the value at each path (object keys joined by
+// dots) of the JSON object data, parsing each object on the way once
+// whatever the number of paths through it. A path absent or null is
+// skipped; data comes back as it was when f changes nothing. Every other
+// field keeps its exact bytes (numbers included); keys come out sorted.
+func editFields(data json.RawMessage, paths []string, f func(path string, v json.RawMessage) (json.RawMessage, bool, error)) (json.RawMessage, error) {
+	split := make([][]string, len(paths))
+	for i, p := range paths {
+		split[i] = strings.Split(p, ".")
+	}
+	out, _, err := editObject(data, "", split, f)
+	return out, err
+}
+
+func editObject(data json.RawMessage, prefix string, paths [][]string, f func(string, json.RawMessage) (json.RawMessage, bool, error)) (json.RawMessage, bool, error) {
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(data, &obj); err != nil {
-		return data, nil // not an object here: nothing at this path
+	if json.Unmarshal(data, &obj) != nil {
+		return data, false, nil // not an object here: nothing at these paths
 	}
-	v, ok := obj[path[0]]
-	if !ok || string(v) == "null" {
-		return data, nil
-	}
-	var next json.RawMessage
-	if len(path) == 1 {
-		nv, changed, err := f(v)
-		if err != nil || !changed {
-			return data, err
+	changed := false
+	var heads []string
+	tails := map[string][][]string{}
+	for _, p := range paths {
+		if _, ok := tails[p[0]]; !ok {
+			heads = append(heads, p[0])
 		}
-		next = nv
-	} else {
-		nv, err := edit(v, path[1:], f)
-		if err != nil || bytes.Equal(nv, v) {
-			return data, err
-		}
-		next = nv
+		tails[p[0]] = append(tails[p[0]], p[1:])
 	}
-	obj[path[0]] = next
-	return json.Marshal(obj)
+	for _, head := range heads {
+		v, ok := obj[head]
+		if !ok || string(v) == "null" {
+			continue
+		}
+		var nested [][]string
+		for _, t := range tails[head] {
+			if len(t) == 0 {
+				nv, ch, err := f(prefix+head, v)
+				if err != nil {
+					return data, false, err
+				}
+				if ch {
+					obj[head], v, changed = nv, nv, true
+				}
+				continue
+			}
+			nested = append(nested, t)
+		}
+		if len(nested) > 0 {
+			nv, ch, err := editObject(v, prefix+head+".", nested, f)
+			if err != nil {
+				return data, false, err
+			}
+			if ch {
+				obj[head], changed = nv, true
+			}
+		}
+	}
+	if !changed {
+		return data, false, nil
+	}
+	return encodeObject(obj), true, nil
+}
+
+// encodeObject writes an object of values already valid JSON (parsed, or
+// made by json.Marshal) without json.Marshal's re-validation of each.
+func encodeObject(obj map[string]json.RawMessage) json.RawMessage {
+	keys := make([]string, 0, len(obj))
+	size := 2
+	for k, v := range obj {
+		keys = append(keys, k)
+		size += len(k) + len(v) + 4
+	}
+	slices.Sort(keys)
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		name, _ := json.Marshal(k)
+		b = append(b, name...)
+		b = append(b, ':')
+		b = append(b, obj[k]...)
+	}
+	return append(b, '}')
 }

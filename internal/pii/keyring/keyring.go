@@ -167,6 +167,43 @@ func (k *SQL) read(ctx context.Context, subject string) ([]byte, error) {
 	return k.unwrap(subject, stored)
 }
 
+// keysPerQuery bounds the parameters of one look-up (SQLite allows 32,766).
+const keysPerQuery = 500
+
+func (k *SQL) Keys(ctx context.Context, subjects []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(subjects))
+	for len(subjects) > 0 {
+		n := min(len(subjects), keysPerQuery)
+		args := make([]any, n)
+		for i, s := range subjects[:n] {
+			args[i] = s
+		}
+		rows, err := k.db.QueryContext(ctx, k.q(`SELECT subject, key FROM {t} WHERE forgotten_at IS NULL AND key IS NOT NULL AND subject IN (?`+strings.Repeat(", ?", n-1)+`)`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: read %d keys: %w", n, err)
+		}
+		for rows.Next() {
+			var subject string
+			var stored []byte
+			if err := rows.Scan(&subject, &stored); err != nil {
+				_ = rows.Close()
+				return nil, fmt.Errorf("keyring: read keys: %w", err)
+			}
+			key, err := k.unwrap(subject, stored)
+			if err != nil {
+				_ = rows.Close()
+				return nil, err
+			}
+			out[subject] = key
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, fmt.Errorf("keyring: read keys: %w", err)
+		}
+		subjects = subjects[n:]
+	}
+	return out, nil
+}
+
 // Forget deletes the key row and writes a tombstone in one transaction. On
 // SQLite, secure_delete zeroes the deleted row's bytes in the page, and a
 // TRUNCATE checkpoint then moves the page into the file and empties the

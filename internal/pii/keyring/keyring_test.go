@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -57,6 +58,16 @@ func suite(t *testing.T, a, b pii.Keyring) {
 	}
 	if k, err := a.Key(ctx, "u-2", false); err != nil || !bytes.Equal(k, other) {
 		t.Fatalf("the other subject's key: %v", err)
+	}
+	// The batch look-up: keys of those that have one; the forgotten and
+	// the unknown are absent. More subjects than one query takes.
+	subjects := []string{"u-1", "u-2", "u-none"}
+	for i := range keysPerQuery {
+		subjects = append(subjects, fmt.Sprintf("filler-%d", i))
+	}
+	got, err := b.Keys(ctx, subjects)
+	if err != nil || len(got) != 1 || !bytes.Equal(got["u-2"], other) {
+		t.Fatalf("Keys: %d keys, %v", len(got), err)
 	}
 }
 
