@@ -35,6 +35,8 @@ func TestCarrierAPISettings(t *testing.T) {
 		{map[string]string{"SOUQ_CARRIER_ARAMEX_API_URL": "https://ws.aramex.net/ShippingAPI.V2?account=1", "SOUQ_CARRIER_ARAMEX_API_SECRET": "u:p:1234567890123"}, "needs entity=, country="},
 		{map[string]string{"SOUQ_CARRIER_FETCHR_API_URL": "http://api.order.fetchr.us?address_id=A", "SOUQ_CARRIER_FETCHR_API_SECRET": "fetchr-token-0123456789"}, "must be https"},
 		{map[string]string{"SOUQ_CARRIER_SMSA_API_URL": "ecomapis.smsaexpress.com", "SOUQ_CARRIER_SMSA_API_SECRET": "b60dbb7bc50a4331a3411c820c08dffc"}, "not a URL"},
+		{map[string]string{"SOUQ_CARRIER_POLL_INTERVAL": "100ms"}, "SOUQ_CARRIER_POLL_INTERVAL"},
+		{map[string]string{"SOUQ_CARRIER_POLL_INTERVAL": "often"}, "SOUQ_CARRIER_POLL_INTERVAL"},
 	} {
 		if _, err := Load(Source{Getenv: func(k string) string { return tc.env[k] }}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want a problem saying %q", tc.env, err, tc.want)

@@ -93,6 +93,9 @@ type Config struct {
 	// carrier's labels are not booked from souq.
 	FetchrAPIURL, FetchrAPISecret, AramexAPIURL, AramexAPISecret string
 	SMSAAPIURL, SMSAAPISecret, DHLAPIURL, DHLAPISecret           string
+	// CarrierPollInterval is how often the process managers ask the
+	// tracking API of each carrier booked from souq for its parcels' scans.
+	CarrierPollInterval time.Duration
 	// The write API's front door and accounts (edge.go): RedisURL puts the
 	// rate limit in Redis (else in process); RateLimit is requests per
 	// minute per user or anonymous client IP, 0 off; TrustedProxies and
@@ -189,6 +192,7 @@ func settings(terminal bool) []setting {
 		{"carrier-smsa-api-secret", "SOUQ_CARRIER_SMSA_API_SECRET", "", "SMSA API key", secretSetter(func(c *Config) *string { return &c.SMSAAPISecret })},
 		{"carrier-dhl-api-url", "SOUQ_CARRIER_DHL_API_URL", "", "MyDHL API with the shipper account (https://express.api.dhl.com/mydhlapi?account=…); empty: DHL not booked from souq", carrierAPIURLSetter(func(c *Config) *string { return &c.DHLAPIURL }, "https://express.api.dhl.com/mydhlapi?account=…", "account")},
 		{"carrier-dhl-api-secret", "SOUQ_CARRIER_DHL_API_SECRET", "", "MyDHL API key:secret (basic auth)", secretSetter(func(c *Config) *string { return &c.DHLAPISecret })},
+		{"carrier-poll-interval", "SOUQ_CARRIER_POLL_INTERVAL", "15m", "how often the tracking API of each carrier booked from souq is asked for its parcels' scans (1s to 24h)", durationSetter(func(c *Config) *time.Duration { return &c.CarrierPollInterval }, time.Second, 24*time.Hour)},
 		{"redis-url", "SOUQ_REDIS_URL", "", "Redis URL (redis://host:6379/0, rediss:// for TLS); set, the write API's rate limit, the product cache, the stock counters and the live-update fan-out are shared in Redis, else kept in process", setRedisURL},
 		{"rate-limit", "SOUQ_RATE_LIMIT", "100", "write API requests per minute per user (per client IP when anonymous); 0 turns the limit off", setRateLimit},
 		{"trusted-proxies", "SOUQ_TRUSTED_PROXIES", "", "comma-separated IPs or CIDR prefixes of proxies whose X-Forwarded-For is believed", setTrustedProxies},

@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 		ReadyTimeout: 2 * time.Second, ReadyMaxLag: 10000, JWTIssuer: "souq", JWTAudience: "souq-api",
 		ViewsSchema: "views", ReadWait: 2 * time.Second, ProjectAddr: ":8082",
 		RateLimit: 100, BcryptCost: 12, ElasticsearchAlias: "souq-products", S3Bucket: "souq", S3Region: "us-east-1",
-		CheckpointEvery: 1000,
+		CheckpointEvery: 1000, CarrierPollInterval: 15 * time.Minute,
 	}
 	if c != want {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
