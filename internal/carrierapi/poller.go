@@ -36,9 +36,11 @@ type PollerOptions struct {
 // webhook and tracking shapes are one), so a scan pushed and polled is
 // recorded once.
 //
-// The watch list is in memory, fed from the checkpoint on: a process
-// restarted past a parcel's creation no longer polls it until the
-// checkpoint is reset, as the sandbox carrier's schedule.
+// The watch list is in memory. Fed by the runner from its checkpoint on,
+// it would lose at a restart every parcel created before; so Rebuild
+// reads the log from its start once, before the runner starts, and the
+// runner's redelivery of what followed the checkpoint only repeats what
+// Rebuild saw, in the same order (Handle is idempotent).
 type Poller struct {
 	opts    PollerOptions
 	mu      sync.Mutex
@@ -91,6 +93,33 @@ func (p *Poller) Handle(_ context.Context, events []eventstore.RecordedEvent) er
 		}
 	}
 	return nil
+}
+
+// Rebuild feeds Handle the whole log up to its head now, so a process
+// restarted follows again the parcels it followed: those created with a
+// carrier the router has an adapter for and not yet at a final status.
+// It reads every event once, a page at a time, and answers how many
+// parcels it now follows.
+func (p *Poller) Rebuild(ctx context.Context, store eventstore.Store) (int, error) {
+	head, err := store.Head(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("%s: rebuild: %w", PollerName, err)
+	}
+	var after eventstore.Position
+	for after < head {
+		page, err := store.ReadAll(ctx, after, 0)
+		if err != nil {
+			return 0, fmt.Errorf("%s: rebuild after %d: %w", PollerName, after, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		if err := p.Handle(ctx, page); err != nil {
+			return 0, err
+		}
+		after = page[len(page)-1].Position
+	}
+	return p.Watching(), nil
 }
 
 // Watching is how many parcels the poller follows.

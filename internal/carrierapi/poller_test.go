@@ -3,6 +3,7 @@ package carrierapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -106,5 +107,54 @@ func TestPoller(t *testing.T) {
 	asked := len(s.to("GET", "/api/track/single/231200021000"))
 	if err := p.Poll(ctx); err != nil || p.Watching() != 0 || len(s.to("GET", "/api/track/single/231200021000")) != asked {
 		t.Fatalf("a delivered parcel is still asked: %v, watching %d", err, p.Watching())
+	}
+}
+
+// A poller started afresh (a process restarted) follows again, from the
+// log, the parcels booked with a carrier it has an adapter for and not yet
+// delivered — across more than one page of the log — and asks their
+// carrier only about those; a delivered parcel and one of a carrier
+// without an adapter are not followed.
+func TestPollerRebuildsFromTheLog(t *testing.T) {
+	ctx := context.Background()
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		reply(w, 200, `{"AWB":"`+strings.TrimPrefix(r.URL.Path, "/api/track/single/")+`","Scans":[]}`)
+	})
+	opts, _ := options(t)
+	store := memory.New(memory.Options{})
+	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{})
+	deps := shipcmd.Deps{Exec: exec, Now: time.Now}
+	create := func(id string, c shipment.Carrier, tracking string) {
+		t.Helper()
+		if _, err := (shipcmd.Create{Deps: deps}).Handle(ctx, shipcmd.For[shipment.Create]{ShipmentID: domain.ShipmentID(id), Cmd: shipment.Create{
+			OrderID: "o-1", SubOrderID: "o-1-v-1", VendorID: "v-1", Carrier: c, TrackingNumber: tracking, LabelKey: "labels/v-1/l.pdf"}}, commands.Meta{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("s-open", shipment.SMSA, "1001")
+	create("s-done", shipment.SMSA, "1002")
+	if _, err := (shipcmd.Track{Deps: deps}).Handle(ctx, shipcmd.For[shipment.Track]{ShipmentID: "s-done", Cmd: shipment.Track{
+		CarrierEventID: "dl", Status: shipment.Delivered, CarrierStatus: "DL", OccurredAt: clock}}, commands.Meta{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range eventstore.DefaultPage + 10 { // the rest lies on a second page
+		create(fmt.Sprintf("s-aramex-%d", i), shipment.Aramex, fmt.Sprint(5000+i))
+	}
+	create("s-late", shipment.SMSA, "1003")
+
+	p := carrierapi.NewPoller(carrierapi.PollerOptions{Exec: exec, Router: carrierapi.NewRouter(nil, newSMSA(t, s, opts))})
+	n, err := p.Rebuild(ctx, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 || p.Watching() != 2 {
+		t.Fatalf("rebuilt watching %d (%d), want s-open and s-late", n, p.Watching())
+	}
+	if err := p.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.to("GET", "/api/track/single/1001")) != 1 || len(s.to("GET", "/api/track/single/1003")) != 1 ||
+		len(s.to("GET", "/api/track/single/1002")) != 0 {
+		t.Fatalf("asked %+v", s.calls)
 	}
 }
