@@ -14,14 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/souq-market/souq/commands"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/wallet"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/internal/config"
-	"github.com/souq-market/souq/internal/testenv"
+	"github.com/souq-market/souq/internal/testenv/pgtest"
 	"github.com/souq-market/souq/projections"
 	"github.com/souq-market/souq/projections/vendors/market"
 )
@@ -354,20 +352,8 @@ func TestVerifyNamesTamperedEventsByPosition(t *testing.T) {
 // of the views are named, the scratch schema is dropped, and an event
 // edited in the events table is named by its position.
 func TestVerifyOnPostgres(t *testing.T) {
-	url := testenv.URL(t, testenv.Postgres)
-	stamp := time.Now().UnixNano()
-	events, views := fmt.Sprintf("souq_verify_ev_%d", stamp), fmt.Sprintf("souq_verify_views_%d", stamp)
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), url)
-		if err != nil {
-			t.Errorf("drop schemas: %v", err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), "DROP SCHEMA IF EXISTS "+events+" CASCADE; DROP SCHEMA IF EXISTS "+views+" CASCADE"); err != nil {
-			t.Errorf("drop schemas: %v", err)
-		}
-	})
+	url, events := pgtest.Schema(t, "souq_verify_events")
+	_, views := pgtest.Schema(t, "souq_verify_views")
 	env, cfg := verifyFixture(t, 20, "SOUQ_EVENTSTORE", "postgres", "SOUQ_POSTGRES_URL", url, "SOUQ_POSTGRES_SCHEMA", events,
 		"SOUQ_VIEWS", "postgres", "SOUQ_VIEWS_SCHEMA", views)
 	code, out, errs := runIn(t, []string{"verify"}, env)
@@ -466,7 +452,7 @@ func BenchmarkVerify(b *testing.B) {
 	projectViews(b, cfg, st)
 	events := float64(head)
 	timed := func(f func()) float64 { t := time.Now(); f(); return events / time.Since(t).Seconds() }
-	var scan, refold, views, all float64
+	var scan, integrity, refold, views, all float64
 	for b.Loop() {
 		scan = timed(func() {
 			for after := eventstore.Start; after < head; {
@@ -477,6 +463,7 @@ func BenchmarkVerify(b *testing.B) {
 				after = page[len(page)-1].Position
 			}
 		})
+		integrity = timed(func() { cli("verify", "--only", "integrity") })
 		refold = timed(func() { cli("verify", "--only", "refold") })
 		views = timed(func() { cli("verify", "--only", "views") })
 		all = timed(func() { cli("verify") })
@@ -484,6 +471,7 @@ func BenchmarkVerify(b *testing.B) {
 	_ = st.Close()
 	b.ReportMetric(events, "events")
 	b.ReportMetric(scan, "scan_ev/s")
+	b.ReportMetric(integrity, "integrity_ev/s")
 	b.ReportMetric(refold, "refold_ev/s")
 	b.ReportMetric(views, "views_ev/s")
 	b.ReportMetric(all, "verify_ev/s")
