@@ -27,6 +27,12 @@ func openStore(ctx context.Context, cfg config.Config, logger *slog.Logger) (eve
 		if key, err = integrity.LoadOrCreateKey(filepath.Join(cfg.DataDir, "integrity.key")); err != nil {
 			return nil, err
 		}
+		if cfg.EventStore == config.Postgres {
+			// Every process writing one PostgreSQL log must sign with one
+			// key, or verify finds the others' checkpoints forged.
+			logger.Warn("no SOUQ_INTEGRITY_KEY: checkpoints are signed with this process's data-dir key; set one key for every process that writes the log",
+				slog.String("key_file", filepath.Join(cfg.DataDir, "integrity.key")))
+		}
 	}
 	switch cfg.EventStore {
 	case config.SQLite:
