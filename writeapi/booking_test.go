@@ -5,14 +5,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/souq-market/souq/commands"
-	ordercmd "github.com/souq-market/souq/commands/order"
 	shipcmd "github.com/souq-market/souq/commands/shipment"
-	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/internal/auth"
 )
 
@@ -30,13 +26,8 @@ func (b *bookings) Book(_ context.Context, req shipcmd.BookRequest) (shipcmd.Boo
 // is refused, as a label must then come from the client.
 func TestShipmentBookedThroughTheCarrier(t *testing.T) {
 	e := newEnv(t)
-	tv1, tc1 := e.token(auth.Vendor, "v-1"), e.token(auth.Customer, "c-1")
-	e.ok(e.post("/v1/orders", tc1, `{"order_id":"o-1","country":"AE","payment_method":"cod","lines":[{"sku":"oud-50","quantity":1}]}`), 201, "order-o-1", order.TypePlaced, auth.Actor{UserID: "c-1", Role: auth.Customer})
-	if _, err := (ordercmd.Confirm{Deps: ordercmd.Deps{Exec: e.exec, Now: time.Now}}).Handle(context.Background(),
-		ordercmd.For[order.Confirm]{OrderID: "o-1"}, commands.Meta{}); err != nil {
-		t.Fatal(err)
-	}
-	body := `{"shipment_id":"s-1","order_id":"o-1","sub_order_id":"` + e.subOrders("o-1")["v-1"] + `","carrier":"aramex"}`
+	tv1 := e.token(auth.Vendor, "v-1")
+	body := e.shippable() + `,"carrier":"aramex"}` // parcel_test.go
 
 	head := e.head()
 	if rec := e.post("/v1/shipments", tv1, body); rec.Code < 400 || rec.Code >= 500 || e.head() != head {

@@ -34,6 +34,7 @@ func hostileRoutes() []routeCase {
 		{"/v1/wallets/w-1/credits", `{"reference":"x","amount":{"amount":1,"currency":"AED"}}`, auth.Admin, "a-1"},
 		{"/v1/wallets/w-1/holds", `{"hold_id":"h-9","order_id":"o-1","amount":{"amount":1,"currency":"AED"}}`, auth.Customer, "c-1"},
 		{"/v1/shipments", `{"shipment_id":"s-9","order_id":"o-1","sub_order_id":"SUB","carrier":"dhl","tracking_number":"D1","label_key":"l"}`, auth.Vendor, "v-1"},
+		{"/v1/shipments", `{"shipment_id":"s-8","order_id":"o-1","sub_order_id":"SUB","carrier":"dhl",` + parcelJSON + `}`, auth.Vendor, "v-1"}, // parcel_test.go
 	}, append(catalogHostileRoutes(), paymentHostileRoutes()...)...) // catalogroutes_test.go, payments_test.go
 }
 

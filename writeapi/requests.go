@@ -7,6 +7,7 @@ import (
 	"time"
 
 	ordercmd "github.com/souq-market/souq/commands/order"
+	shipcmd "github.com/souq-market/souq/commands/shipment"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/inventory"
 	"github.com/souq-market/souq/domain/order"
@@ -196,8 +197,16 @@ type shipmentReq struct {
 	TrackingNumber string            `json:"tracking_number"`
 	LabelKey       string            `json:"label_key"`
 	CODAmount      *moneyIn          `json:"cod_amount"`
-	cod            domain.Money
-	vendor         domain.VendorID
+	// The parcel, for a label the carrier books (parcel.go).
+	ShipFrom      *partyIn `json:"ship_from"`
+	ShipTo        *partyIn `json:"ship_to"`
+	WeightGrams   int      `json:"weight_grams"`
+	Pieces        int      `json:"pieces"`
+	Contents      string   `json:"contents"`
+	DeclaredValue *moneyIn `json:"declared_value"`
+	parcel        shipcmd.Parcel
+	cod           domain.Money
+	vendor        domain.VendorID
 }
 
 func (r *shipmentReq) validate(v *domain.Validation) {
@@ -210,6 +219,9 @@ func (r *shipmentReq) validate(v *domain.Validation) {
 	if r.TrackingNumber != "" || r.LabelKey != "" {
 		v.Text("tracking_number", r.TrackingNumber, 100)
 		v.Text("label_key", r.LabelKey, 500)
+		r.refuseParcel(v)
+	} else {
+		r.validateParcel(v)
 	}
 	r.cod = r.CODAmount.money(v, "cod_amount", false)
 }

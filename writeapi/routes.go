@@ -29,7 +29,7 @@ type server struct {
 	verifier auth.Verifier
 	catalog  *catalog.Index
 	now      func() time.Time
-	carrier  shipcmd.Carrier // books labels; nil: labels are bought elsewhere
+	carrier  shipcmd.Carrier // books labels; nil: clients record labels bought elsewhere
 	gateway  paycmd.Gateway  // card refunds, voids and sessions (payments.go)
 	policy   ordercmd.Policy
 }
@@ -202,7 +202,7 @@ func (s *server) routes() {
 	})
 
 	handle(s, route[*shipmentReq]{
-		op:    httpx.Operation{Method: "POST", Path: "/v1/shipments", ID: "createShipment", Tag: "shipments", Status: 201, Summary: "Ship a sub-order: record a label bought elsewhere, or, sent without tracking_number and label_key, have the configured carrier book one."},
+		op:    httpx.Operation{Method: "POST", Path: "/v1/shipments", ID: "createShipment", Tag: "shipments", Status: 201, Summary: "Ship a sub-order: record a label bought elsewhere, or, sent without tracking_number and label_key, have the configured carrier book one — for a real carrier, with the parcel (ship_from, ship_to, weight_grams; pieces, contents, declared_value), which goes to the carrier only and is not recorded."},
 		roles: vendorRoles, body: func() *shipmentReq { return &shipmentReq{} },
 		target: func(ctx context.Context, c *call, r *shipmentReq) (string, error) {
 			o, _, err := s.order(ctx, string(r.OrderID))
@@ -224,7 +224,7 @@ func (s *server) routes() {
 				OrderID: r.OrderID, SubOrderID: r.SubOrderID, VendorID: r.vendor, Carrier: r.Carrier,
 				TrackingNumber: r.TrackingNumber, LabelKey: r.LabelKey, CODAmount: r.cod}}
 			if r.TrackingNumber == "" && r.LabelKey == "" && s.carrier != nil {
-				return shipcmd.Book{Deps: shp, Carrier: s.carrier}.Handle(ctx, cmd, c.meta) // the carrier buys the label
+				return shipcmd.Book{Deps: shp, Carrier: s.carrier, Parcel: r.parcel}.Handle(ctx, cmd, c.meta) // the carrier buys the label
 			}
 			return shipcmd.Create{Deps: shp}.Handle(ctx, cmd, c.meta)
 		},

@@ -53,7 +53,12 @@ type Deps struct {
 	// Blobs stores uploads (blobs.go); nil leaves the upload routes out.
 	Blobs blob.Store
 	// Carrier books labels for POST /v1/shipments sent without a tracking
-	// number and label; nil: the client records a label bought elsewhere.
+	// number and label, passing it the parcel the vendor described. cmd/souq
+	// gives a router to the adapter of every carrier whose booking API is
+	// configured, in any deployment, embedded or distributed, and to the
+	// sandbox for the others in the embedded default only; nil (a
+	// distributed deployment with no carrier API configured): clients
+	// record labels bought elsewhere.
 	Carrier shipcmd.Carrier
 	// Gateway is the card gateway checkout pays through, for admins'
 	// refunds and voids and customers' payment sessions; nil refuses

@@ -164,13 +164,14 @@ func CheckPassword(v *domain.Validation, field, password, email string) bool {
 func checkProfile(v *domain.Validation, p Profile) {
 	v.Text("profile.name", p.Name, 200)
 	if v.OptionalText("profile.phone", p.Phone, 32) && p.Phone != "" {
-		v.Check(phone(p.Phone), "profile.phone", domain.ProblemInvalid, "is not a phone number (+971…)")
+		v.Check(ValidPhone(p.Phone), "profile.phone", domain.ProblemInvalid, "is not a phone number (+971…)")
 	}
 	v.Check(p.Locale == "" || p.Locale == "en" || p.Locale == "ar", "profile.locale", domain.ProblemInvalid, "must be en or ar")
 }
 
-// phone accepts an international number: '+', 8–15 digits, spaces allowed.
-func phone(s string) bool {
+// ValidPhone accepts an international number: '+', 8–15 digits, spaces
+// allowed. The write API checks a parcel's phones with it too.
+func ValidPhone(s string) bool {
 	if !strings.HasPrefix(s, "+") {
 		return false
 	}
@@ -190,7 +191,7 @@ func checkAddress(v *domain.Validation, a Address) {
 	v.OptionalText("address.label", a.Label, 50)
 	v.Text("address.recipient", a.Recipient, 200)
 	if v.Text("address.phone", a.Phone, 32) {
-		v.Check(phone(a.Phone), "address.phone", domain.ProblemInvalid, "is not a phone number (+971…)")
+		v.Check(ValidPhone(a.Phone), "address.phone", domain.ProblemInvalid, "is not a phone number (+971…)")
 	}
 	v.Text("address.line1", a.Line1, 200)
 	v.OptionalText("address.line2", a.Line2, 200)
