@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/souq-market/souq/commands"
+	paycmd "github.com/souq-market/souq/commands/payment"
 	"github.com/souq-market/souq/commands/process"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/sqlite"
@@ -26,33 +27,37 @@ func (managed) Reset(context.Context) error { return nil }
 // startProcess runs the process managers — checkout, fulfilment, returns
 // and earnings — (checkpoints in the read side's runner tables, their own
 // runner, under the metrics label runner="process" and named in the
-// projections readiness check) and the two
-// sweepers — reservation expiry, and settlement after the return window —
-// until the returned stop is called. The card gateway is the
-// configured one (gateway.go); the carrier is the sandbox carrier,
-// which moves the parcels it booked to delivered (carrier.go).
-func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Store, rs *readSide, bs *blobSide) (stop func(), err error) {
+// projections readiness check) and the two sweepers — reservation expiry,
+// and settlement after the return window — until the returned stop is
+// called. The card gateway gw and the carriers are serve's one instance of
+// each, which serve closes after this stopped: the sandbox carrier runs
+// here as a manager, moving the parcels it booked to delivered, and, when
+// a carrier's booking API is configured, the tracking poller follows
+// those carriers' parcels (carrier.go), asking every
+// SOUQ_CARRIER_POLL_INTERVAL.
+func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Store, rs *readSide, gw paycmd.Gateway, cars *carriers) (stop func(), err error) {
 	logger = logger.With(slog.String("component", "process"))
 	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
-	gw, closeGateway, err := cardGateway(rs.cfg, exec, logger) // gateway.go: Stripe when configured, else the sandbox
-	if err != nil {
-		return nil, fmt.Errorf("card gateway: %w", err)
-	}
 	if _, ok := backend(store).(*sqlite.Store); !ok && gw.Provider() == sandbox.Provider {
 		// Said at every start of a distributed deployment without
 		// Stripe: card payments settle in the sandbox there.
 		logger.Warn("card payments settle in the sandbox gateway: SOUQ_STRIPE_API_SECRET is not set; do not take real orders")
 	}
-	car := sandboxCarrier(exec, bs.store, logger) // carrier.go
+	poller, err := cars.poller(ctx, store, exec, logger)
+	if err != nil {
+		return nil, fmt.Errorf("carrier tracking poller: %w", err)
+	}
 	deps := process.Deps{Exec: exec, Logger: logger}
 	checkout := process.NewCheckout(process.Checkout{Deps: deps, Gateway: gw})
 	earnings := process.NewEarnings(process.Earnings{Deps: deps})
+	managers := []projections.Projector{managed{checkout}, managed{process.NewFulfilment(deps)},
+		managed{process.NewReturns(process.Returns{Deps: deps, Gateway: gw})}, managed{earnings}, managed{cars.sandbox}}
+	if poller != nil {
+		managers = append(managers, managed{poller})
+	}
 	runner, err := projections.New(ctx, projections.Options{DB: rs.w, Dialect: rs.dialect, Store: store, Logger: logger, BatchSize: 64,
-		Registerer: rs.metrics, Label: "process"},
-		managed{checkout}, managed{process.NewFulfilment(deps)}, managed{process.NewReturns(process.Returns{Deps: deps, Gateway: gw})}, managed{earnings}, managed{car})
+		Registerer: rs.metrics, Label: "process"}, managers...)
 	if err != nil {
-		_ = closeGateway()
-		_ = car.Close()
 		return nil, fmt.Errorf("process managers: %w", err)
 	}
 	rs.adopt("process", runner) // its metrics and readiness on the server's (readside.go)
@@ -63,14 +68,15 @@ func startProcess(ctx context.Context, logger *slog.Logger, store eventstore.Sto
 	wg.Go(func() { _ = runner.Run(run) })
 	wg.Go(func() { _ = expiry.Run(run) })
 	wg.Go(func() { _ = settlement.Run(run) })
+	if poller != nil {
+		wg.Go(func() { poller.Run(run, rs.cfg.CarrierPollInterval) })
+	}
 	logger.Info("process managers running", slog.Any("managers", runner.Names()), slog.String("gateway", gw.Provider()))
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			cancel()
 			wg.Wait()
-			_ = closeGateway()
-			_ = car.Close()
 			logger.Info("process managers stopped")
 		})
 	}, nil

@@ -20,6 +20,7 @@ import (
 
 	"github.com/souq-market/souq/commands"
 	ordercmd "github.com/souq-market/souq/commands/order"
+	paycmd "github.com/souq-market/souq/commands/payment"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/config"
@@ -89,7 +90,25 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 		}
 		defer func() { err = errors.Join(err, rs.Close()) }()
 	}
-	servers, err := buildServers(cfg, logger, store, rs, bs, rc, version, roles)
+	// One card gateway and one set of carriers (gateway.go, carrier.go) for
+	// the write API and the process managers, closed after both stopped.
+	var (
+		gw   paycmd.Gateway
+		cars *carriers
+	)
+	if slices.Contains(roles, "write") || slices.Contains(roles, "project") {
+		exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
+		var closeGateway func() error
+		if gw, closeGateway, err = cardGateway(cfg, exec, logger); err != nil {
+			return fmt.Errorf("card gateway: %w", err)
+		}
+		defer func() { err = errors.Join(err, closeGateway()) }()
+		if cars, err = openCarriers(cfg, exec, bs.store, logger); err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, cars.Close()) }()
+	}
+	servers, err := buildServers(cfg, logger, store, rs, bs, rc, gw, cars, version, roles)
 	if err != nil {
 		return err
 	}
@@ -104,7 +123,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 		stopRunner := rs.start()
 		defer stopRunner()
 		// The process managers issue commands from events (process.go).
-		stopProcess, err := startProcess(ctx, logger, store, rs, bs)
+		stopProcess, err := startProcess(ctx, logger, store, rs, gw, cars)
 		if err != nil {
 			return err
 		}
@@ -139,7 +158,8 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, roles []
 
 // buildServers listens first, so a taken port fails the start before
 // anything is served, and closes what it opened if a later step fails.
-func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, rs *readSide, bs *blobSide, rc *goredis.Client, version string, roles []string) ([]server, error) {
+func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store, rs *readSide, bs *blobSide, rc *goredis.Client,
+	gw paycmd.Gateway, cars *carriers, version string, roles []string) ([]server, error) {
 	storeCheck := httpx.Check{Name: "eventstore", Fn: func(ctx context.Context) error {
 		_, err := store.Head(ctx)
 		return err
@@ -169,25 +189,15 @@ func buildServers(cfg config.Config, logger *slog.Logger, store eventstore.Store
 			// One executor over the opened store, with every domain event
 			// registered; the write API builds its handlers and catalog on it.
 			exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: logger})
-			// Refunds, voids and payment sessions only: the write API starts
-			// no payment, so a sandbox here has no settlement to stop.
-			gw, _, gerr := cardGateway(cfg, exec, logger) // gateway.go
-			if gerr != nil {
-				return fail(gerr)
-			}
 			id, edge, ferr := frontDoor(cfg, logger, v, rc)
 			if ferr != nil {
 				return fail(ferr)
-			}
-			car, cerr := bookingCarrier(cfg, exec, bs.store, logger) // carrier.go
-			if cerr != nil {
-				return fail(cerr)
 			}
 			api, err = writeapi.New(writeapi.Deps{Store: store, Exec: exec, Auth: v, Logger: logger, Registry: reg,
 				ReadyTimeout: cfg.ReadyTimeout, Version: version,
 				DefaultCommission: defaultCommission, Policy: ordercmd.Policy{ReturnWindowDays: returnWindowDays},
 				Webhooks: webhooks(cfg), Identity: id, Edge: edge, Blobs: bs.store, Gateway: gw,
-				Carrier: car})
+				Carrier: cars.booking})
 		case "read":
 			addr = cfg.ReadAddr
 			var v auth.Verifier
