@@ -88,7 +88,7 @@ func kinds() []kind {
 // the email claim's are named here, and the user applies all the others.
 var (
 	sessionTypes = map[string]bool{user.TypeSessionStarted: true, user.TypeSessionRotated: true, user.TypeSessionRevoked: true}
-	claimTypes   = map[string]bool{user.TypeEmailClaimed: true, "user.email_released": true}
+	claimTypes   = map[string]bool{user.TypeEmailClaimed: true, user.TypeEmailReleased: true}
 )
 
 func userTypes() map[string]bool {
