@@ -40,7 +40,8 @@
 //     show Erased after Forget — but what was already published to Kafka
 //     stays in the topic until its retention ends.
 //   - Logs: the log notifier (embedded default, no channel configured)
-//     writes the recipient's email into the log.
+//     names the recipient by user ID and a masked address (l***@example.com)
+//     and leaves out the body, which greets them by name.
 //
 // Keys are looked up once per call (one append, one page, one
 // subscription batch) and kept no longer, so no cache can serve a key after

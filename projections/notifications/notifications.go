@@ -322,7 +322,7 @@ func (p *Projector) deliver(ctx context.Context, ev eventstore.RecordedEvent, n 
 		case !errors.Is(err, sql.ErrNoRows):
 			return projections.Transient(fmt.Errorf("sent-log: %w", err))
 		}
-		msg := notify.Message{To: to, Subject: subject, Body: body, Locale: c.locale, Key: ev.ID + ":" + string(ch)}
+		msg := notify.Message{To: to, Subject: subject, Body: body, Locale: c.locale, Key: ev.ID + ":" + string(ch), UserID: string(n.customer)}
 		outcome = Sent
 		if err := nt.Send(ctx, msg); errors.Is(err, notify.ErrRejected) {
 			p.d.Logger.WarnContext(ctx, "notification refused", "event", ev.ID, "channel", ch, "err", err)

@@ -137,6 +137,12 @@ func TestEachEventNotifiedOncePerChannelInTheCustomersLanguage(t *testing.T) {
 		if s := sms.bodies(); len(s) != 5 || !strings.HasPrefix(s[0], "+971501234567 ") {
 			t.Errorf("sms: %d messages, want Mariam's 5 (Omar has no phone):\n%s", len(s), strings.Join(s, "\n"))
 		}
+		// Each message names its customer by ID, for the log notifier's line.
+		for _, m := range email.sent {
+			if want := map[string]string{"mariam@example.ae": "c1", "omar@example.com": "c2"}[m.To]; m.UserID != want {
+				t.Errorf("the message to %s names user %q, want %q", m.To, m.UserID, want)
+			}
+		}
 
 		// A replay of the whole history (after a Reset, or a lost
 		// checkpoint) sends nothing again.
