@@ -13,6 +13,7 @@ const (
 	TopicPaymentCompleted = "payment.completed"
 	TopicInventoryUpdated = "inventory.updated"
 	TopicUserRegistered   = "user.registered"
+	TopicUserErased       = "user.erased"
 	TopicShipmentCreated  = "shipment.created"
 	TopicDeliveryStatus   = "delivery.status"
 )
@@ -25,6 +26,7 @@ func Versions() map[string]int {
 		TopicPaymentCompleted: 1,
 		TopicInventoryUpdated: 1,
 		TopicUserRegistered:   1,
+		TopicUserErased:       1,
 		TopicShipmentCreated:  1,
 		TopicDeliveryStatus:   1,
 	}
@@ -33,7 +35,7 @@ func Versions() map[string]int {
 // Topics lists every topic, in a stable order.
 func Topics() []string {
 	return []string{TopicOrderCreated, TopicOrderUpdated, TopicPaymentCompleted, TopicInventoryUpdated,
-		TopicUserRegistered, TopicShipmentCreated, TopicDeliveryStatus}
+		TopicUserRegistered, TopicUserErased, TopicShipmentCreated, TopicDeliveryStatus}
 }
 
 // Kafka header names. A consumer drops duplicates by HeaderEventID.

@@ -20,6 +20,7 @@ func schemas() map[string]func() any {
 		integration.TopicPaymentCompleted: func() any { return new(integration.PaymentCompletedV1) },
 		integration.TopicInventoryUpdated: func() any { return new(integration.InventoryUpdatedV1) },
 		integration.TopicUserRegistered:   func() any { return new(integration.UserRegisteredV1) },
+		integration.TopicUserErased:       func() any { return new(integration.UserErasedV1) },
 		integration.TopicShipmentCreated:  func() any { return new(integration.ShipmentCreatedV1) },
 		integration.TopicDeliveryStatus:   func() any { return new(integration.DeliveryStatusV1) },
 	}

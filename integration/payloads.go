@@ -112,6 +112,19 @@ type UserRegisteredV1 struct {
 	RegisteredAt time.Time `json:"registered_at"`
 }
 
+// UserErasedV1 is user.erased version 1: souq forgot the user (destroyed
+// the key of their personal data), and every service holding a copy of
+// it — from user.registered above all — erases its own now. It carries no
+// personal data, only the ID, and never the staff's reason, which may
+// quote the customer. Keyed, like user.registered, by the user ID; the
+// two topics are not ordered against each other, so a consumer keeps the
+// erased ID and drops any user.registered of it with a lower Revision
+// (as one reading a topic again from its start would meet).
+type UserErasedV1 struct {
+	UserID   string    `json:"user_id"`
+	ErasedAt time.Time `json:"erased_at"`
+}
+
 // ShipmentCreatedV1 is shipment.created version 1: a carrier label was
 // bought for a sub-order.
 type ShipmentCreatedV1 struct {

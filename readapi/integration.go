@@ -43,7 +43,7 @@ func (s *Server) integrationRoutes() {
 	}
 	s.Handle(Route{
 		Op: httpx.Operation{Path: "/v1/integration-events", ID: "listIntegrationEvents", Tag: "integration",
-			Summary: "The integration events (order.created, order.updated, payment.completed, inventory.updated, user.registered, shipment.created, delivery.status) after a global position, oldest first (?after, ?limit up to 1000); consumers drop repeats by id."},
+			Summary: "The integration events (order.created, order.updated, payment.completed, inventory.updated, user.registered, user.erased, shipment.created, delivery.status) after a global position, oldest first (?after, ?limit up to 1000); consumers drop repeats by id."},
 		Roles: []auth.Role{auth.Admin, auth.SuperAdmin},
 		Read: func(ctx context.Context, c *Call) (any, error) {
 			var after uint64

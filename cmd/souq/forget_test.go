@@ -207,6 +207,11 @@ func forgetScenario(t *testing.T, env map[string]string, grep func(*testing.T, [
 	if !strings.Contains(f, "[erased]") || !strings.Contains(a, "[erased]") || !strings.Contains(a, "user.forgotten") {
 		t.Errorf("after forget the history does not show the erasure:\n%.800s", a)
 	}
+	// Other services hear of it: user.erased, keyed by the ID, in the feed
+	// the outbox publishes.
+	if !regexp.MustCompile(`"type":"user.erased","schema_version":1,"key":"` + regexp.QuoteMeta(layla) + `"`).MatchString(f) {
+		t.Errorf("the integration feed has no user.erased for %s:\n%.1500s", layla, f)
+	}
 	if !strings.Contains(f, omarPII[0]) || !strings.Contains(audit(omar), omarPII[1]) {
 		t.Errorf("another customer's data was erased too")
 	}

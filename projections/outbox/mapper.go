@@ -80,7 +80,7 @@ func published(t string) bool {
 		return true
 	}
 	switch t {
-	case payment.TypeCaptured, user.TypeRegistered, shipment.TypeCreated, shipment.TypeStatusChanged:
+	case payment.TypeCaptured, user.TypeRegistered, user.TypeForgotten, shipment.TypeCreated, shipment.TypeStatusChanged:
 		return true
 	}
 	return false
@@ -172,6 +172,9 @@ func (m *Mapper) payload(ctx context.Context, ev eventstore.RecordedEvent, v any
 			UserID: string(e.UserID), Email: e.Email, Role: string(e.Role), VendorID: string(e.VendorID),
 			Name: e.Profile.Name, Locale: e.Profile.Locale, RegisteredAt: e.At.UTC(),
 		}, nil
+
+	case user.Forgotten: // the reason and who forgot stay in souq: the reason may quote the customer
+		return integration.TopicUserErased, integration.UserErasedV1{UserID: id, ErasedAt: e.At.UTC()}, nil
 
 	case shipment.Created:
 		return integration.TopicShipmentCreated, integration.ShipmentCreatedV1{

@@ -74,6 +74,7 @@ func samples(t testing.TB) []sample {
 			Delta: -1, Reason: inventory.ReasonDamaged, Note: "bottle cracked", At: at}},
 		{"user.registered.v1", "user-u1", user.Registered{UserID: "u1", Email: "layla@example.ae", PasswordHash: "$2a$10$secret",
 			Role: user.Customer, Profile: user.Profile{Name: "Layla", Phone: "+971500000000", Locale: "ar"}, At: at}},
+		{"user.erased.v1", "user-u1", user.Forgotten{Reason: "Layla asked by email from layla@example.ae", By: "admin1", At: at.Add(time.Hour)}},
 		{"shipment.created.v1", "shipment-s1", shipment.Created{ShipmentID: "s1", OrderID: "o1", SubOrderID: "o1-v1", VendorID: "v1",
 			Carrier: shipment.Aramex, TrackingNumber: "AX123", LabelKey: "labels/s1.pdf", CODAmount: aed(t, 51500), At: at}},
 		{"delivery.status.v1", "shipment-s1", shipment.StatusChanged{CarrierEventID: "ax-9", Status: shipment.Delivered,
@@ -176,6 +177,13 @@ func TestMapKeysAndSkips(t *testing.T) {
 	}
 	if bytes.Contains(mustMap(t, m, evs["user.registered.v1"]).Payload, []byte("secret")) {
 		t.Error("user.registered publishes the password hash")
+	}
+	// user.erased tells other services whom to erase and nothing about them:
+	// neither the staff's reason (it quotes the customer) nor who forgot.
+	for _, leak := range []string{"layla", "Layla", "admin1", "reason"} {
+		if p := mustMap(t, m, evs["user.erased.v1"]).Payload; bytes.Contains(p, []byte(leak)) {
+			t.Errorf("user.erased publishes %q: %s", leak, p)
+		}
 	}
 }
 
