@@ -28,9 +28,28 @@ type Options struct {
 	// MasterKey, when set (32 bytes), wraps every data key (AES-256-GCM,
 	// the subject as associated data) before it is stored, so a copy of
 	// the database alone opens nothing. Keep it outside the database.
+	//
+	// The keyring opens only when its stored keys agree with this setting
+	// (see Open's checks): keys stored unwrapped before a master key was
+	// set are wrapped by the first open with one; keys stored wrapped
+	// refuse an open without it (ErrMasterKeyMissing) or with another
+	// (ErrWrongMasterKey), and Unwrap turns them back into plain keys.
 	MasterKey []byte
 	Logger    *slog.Logger
 }
+
+var (
+	// ErrMasterKeyMissing: the keyring holds keys wrapped by a master key
+	// and none was given; without it they open nothing.
+	ErrMasterKeyMissing = errors.New("keyring: the stored keys are wrapped by a master key and none was given")
+	// ErrWrongMasterKey: the stored keys were wrapped by another master key.
+	ErrWrongMasterKey = errors.New("keyring: the stored keys do not open with this master key")
+)
+
+// wrappedSize is a data key wrapped: nonce, key, GCM tag. A stored key is
+// either pii.KeySize bytes (plain) or this (wrapped); the lengths tell
+// which.
+const wrappedSize = 12 + pii.KeySize + 16
 
 // SQL is a pii.Keyring in a table beside the events. It keeps no cache: a
 // key is read from the table on every call, so a Forget by any process
@@ -106,7 +125,110 @@ func open(ctx context.Context, db *sql.DB, postgres bool, table string, opts Opt
 		_ = db.Close()
 		return nil, fmt.Errorf("keyring: create %s: %w", table, err)
 	}
+	if err := k.reconcile(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
 	return k, nil
+}
+
+// reconcile makes the stored keys agree with the master-key setting, or
+// refuses to open, so that no key is ever found unreadable later, one read
+// at a time: without a master key, no stored key may be wrapped; with one,
+// a wrapped key must open with it (one is tried: a master key is the same
+// for all), and keys stored plain before it was set are wrapped now, in
+// one transaction (a compare-and-set per row, so two processes starting
+// at once wrap each key once).
+func (k *SQL) reconcile(ctx context.Context) error {
+	var plain, wrapped int64
+	if err := k.db.QueryRowContext(ctx, k.q(`SELECT
+		COALESCE(SUM(CASE WHEN length(key) = ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN length(key) <> ? THEN 1 ELSE 0 END), 0)
+		FROM {t} WHERE key IS NOT NULL`), pii.KeySize, pii.KeySize).Scan(&plain, &wrapped); err != nil {
+		return fmt.Errorf("keyring: count the stored keys: %w", err)
+	}
+	if k.master == nil {
+		if wrapped > 0 {
+			return fmt.Errorf("%w (%d of %d keys)", ErrMasterKeyMissing, wrapped, plain+wrapped)
+		}
+		return nil
+	}
+	if wrapped > 0 {
+		var subject string
+		var stored []byte
+		if err := k.db.QueryRowContext(ctx, k.q(`SELECT subject, key FROM {t} WHERE key IS NOT NULL AND length(key) <> ? LIMIT 1`), pii.KeySize).Scan(&subject, &stored); err != nil {
+			return fmt.Errorf("keyring: read a wrapped key: %w", err)
+		}
+		if _, err := k.unwrap(subject, stored); err != nil {
+			return fmt.Errorf("%w: %w", ErrWrongMasterKey, err)
+		}
+	}
+	if plain == 0 {
+		return nil
+	}
+	n, err := k.rewrite(ctx, `length(key) = ?`, k.wrap)
+	if err != nil {
+		return err
+	}
+	k.log.Info("keyring: wrapped the data keys stored before the master key was set", slog.Int("keys", n))
+	return nil
+}
+
+// Unwrap stores every wrapped key plain again, for a deployment giving up
+// its master key: run it with the master key, then start without. The
+// keyring itself is then of no further use (it still wraps): close it.
+func (k *SQL) Unwrap(ctx context.Context) (int, error) {
+	if k.master == nil {
+		return 0, ErrMasterKeyMissing
+	}
+	return k.rewrite(ctx, `length(key) <> ?`, k.unwrap)
+}
+
+// rewrite replaces, in one transaction, each stored key matching where
+// (one ? parameter, given pii.KeySize) with convert(key).
+func (k *SQL) rewrite(ctx context.Context, where string, convert func(subject string, key []byte) ([]byte, error)) (int, error) {
+	tx, err := k.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("keyring: rewrite keys: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	rows, err := tx.QueryContext(ctx, k.q(`SELECT subject, key FROM {t} WHERE key IS NOT NULL AND `+where), pii.KeySize)
+	if err != nil {
+		return 0, fmt.Errorf("keyring: rewrite keys: %w", err)
+	}
+	type row struct {
+		subject  string
+		old, new []byte
+	}
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.subject, &r.old); err != nil {
+			_ = rows.Close()
+			return 0, fmt.Errorf("keyring: rewrite keys: %w", err)
+		}
+		todo = append(todo, r)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, fmt.Errorf("keyring: rewrite keys: %w", err)
+	}
+	n := 0
+	for _, r := range todo {
+		if r.new, err = convert(r.subject, r.old); err != nil {
+			return 0, err
+		}
+		res, err := tx.ExecContext(ctx, k.q(`UPDATE {t} SET key = ? WHERE subject = ? AND key = ?`), r.new, r.subject, r.old)
+		if err != nil {
+			return 0, fmt.Errorf("keyring: rewrite the key of %s: %w", r.subject, err)
+		}
+		if done, err := res.RowsAffected(); err == nil {
+			n += int(done)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("keyring: rewrite keys: %w", err)
+	}
+	return n, nil
 }
 
 // Close closes the keyring's pool.
@@ -250,13 +372,15 @@ func (k *SQL) wrap(subject string, key []byte) ([]byte, error) {
 func (k *SQL) unwrap(subject string, stored []byte) ([]byte, error) {
 	if k.master == nil {
 		if len(stored) != pii.KeySize {
-			return nil, fmt.Errorf("keyring: the key of %s is %d bytes (wrapped by a master key this process lacks?)", subject, len(stored))
+			return nil, fmt.Errorf("%w: the key of %s is %d bytes", ErrMasterKeyMissing, subject, len(stored))
 		}
 		return stored, nil
 	}
 	n := k.master.NonceSize()
-	if len(stored) < n {
-		return nil, fmt.Errorf("keyring: the key of %s is not wrapped", subject)
+	if len(stored) != wrappedSize {
+		// Plain: stored after this process started, by one without the
+		// master key; the next start wraps it.
+		return nil, fmt.Errorf("keyring: the key of %s is not wrapped (stored by a process without the master key? restarting with it wraps it)", subject)
 	}
 	key, err := k.master.Open(nil, stored[:n], stored[n:], []byte(subject))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -105,34 +106,167 @@ func TestSQLite(t *testing.T) {
 	}
 }
 
-func TestSQLiteMasterKey(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "events.db")
+// opener opens a keyring on one database, with a master key or without
+// (nil), as a process configured so would.
+type opener func(master []byte) (*SQL, error)
+
+// masterKeyLifecycle: keys stored before a master key was set are wrapped
+// by the first open with one and read the same; an open without it, or
+// with another, is refused at once (never a key unreadable at read time);
+// Unwrap stores them plain again for an open without.
+func masterKeyLifecycle(t *testing.T, open opener) {
 	ctx := context.Background()
-	master := bytes.Repeat([]byte{7}, 32)
-	a, err := OpenSQLite(ctx, path, Options{MasterKey: master})
+	master, other := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{8}, 32)
+	mustOpen := func(m []byte) *SQL {
+		t.Helper()
+		k, err := open(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = k.Close() })
+		return k
+	}
+	// A process without a master key stores plain keys, and a tombstone.
+	bare := mustOpen(nil)
+	want := map[string][]byte{}
+	for _, s := range []string{"u-1", "u-2", "souq:pseudonym:email-claim"} {
+		k, err := bare.Key(ctx, s, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[s] = k
+	}
+	if err := bare.Forget(ctx, "u-3"); err != nil {
+		t.Fatal(err)
+	}
+	same := func(k *SQL, when string) {
+		t.Helper()
+		for s, w := range want {
+			if got, err := k.Key(ctx, s, false); err != nil || !bytes.Equal(got, w) {
+				t.Fatalf("%s: the key of %s changed or does not read: %v", when, s, err)
+			}
+		}
+		if got, err := k.Keys(ctx, []string{"u-1", "u-2", "u-3"}); err != nil || len(got) != 2 || !bytes.Equal(got["u-2"], want["u-2"]) {
+			t.Fatalf("%s: Keys: %d keys, %v", when, len(got), err)
+		}
+		if _, err := k.Key(ctx, "u-3", true); !errors.Is(err, pii.ErrForgotten) {
+			t.Fatalf("%s: the forgotten subject: %v", when, err)
+		}
+	}
+	stored := func(k *SQL) map[string][]byte {
+		t.Helper()
+		rows, err := k.db.Query(`SELECT subject, key FROM ` + k.table + ` WHERE key IS NOT NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		out := map[string][]byte{}
+		for rows.Next() {
+			var s string
+			var b []byte
+			if err := rows.Scan(&s, &b); err != nil {
+				t.Fatal(err)
+			}
+			out[s] = b
+		}
+		return out
+	}
+
+	// The master key is set: two processes start at once, both wrap, each
+	// key is wrapped once, and reads the same as before.
+	var wg sync.WaitGroup
+	started := make([]*SQL, 2)
+	for i := range started {
+		wg.Go(func() {
+			k, err := open(master)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			started[i] = k
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	for _, k := range started {
+		t.Cleanup(func() { _ = k.Close() })
+		same(k, "wrapped")
+	}
+	wrapped := stored(started[0])
+	for s, b := range wrapped {
+		if len(b) != wrappedSize || bytes.Contains(b, want[s]) {
+			t.Fatalf("the key of %s is stored unwrapped (%d bytes)", s, len(b))
+		}
+	}
+	// A fresh key under the master key is wrapped too.
+	fresh, err := started[0].Key(ctx, "u-4", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
-	key, err := a.Key(ctx, "u-1", true)
+	if b := stored(started[0])["u-4"]; len(b) != wrappedSize || bytes.Contains(b, fresh) {
+		t.Fatal("a key created under the master key is stored unwrapped")
+	}
+	want["u-4"] = fresh
+
+	// The process started before, without the master key, is refused
+	// each wrapped key by name; one starting now is refused at once; so is
+	// one with another master key.
+	if _, err := bare.Key(ctx, "u-1", false); !errors.Is(err, ErrMasterKeyMissing) {
+		t.Fatalf("a wrapped key read without the master key: %v", err)
+	}
+	if k, err := open(nil); !errors.Is(err, ErrMasterKeyMissing) {
+		if k != nil {
+			_ = k.Close()
+		}
+		t.Fatalf("open without the master key over wrapped keys: %v", err)
+	}
+	if k, err := open(other); !errors.Is(err, ErrWrongMasterKey) {
+		if k != nil {
+			_ = k.Close()
+		}
+		t.Fatalf("open with another master key: %v", err)
+	}
+	// That old process stores a plain key meanwhile: the master-key process
+	// names it as unwrapped, and the next start wraps it.
+	late, err := bare.Key(ctx, "u-5", true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stored []byte
-	if err := a.db.QueryRow(`SELECT key FROM pii_keys WHERE subject = 'u-1'`).Scan(&stored); err != nil || bytes.Contains(stored, key) {
-		t.Fatalf("the stored key is not wrapped: %v", err)
+	if _, err := started[0].Key(ctx, "u-5", false); err == nil || !strings.Contains(err.Error(), "not wrapped") {
+		t.Fatalf("a plain key under the master key: %v", err)
 	}
-	bare, err := OpenSQLite(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
+	want["u-5"] = late
+	same(mustOpen(master), "restarted")
+
+	// Giving the master key up: Unwrap with it, then start without.
+	n, err := mustOpen(master).Unwrap(ctx)
+	if err != nil || n != len(want) {
+		t.Fatalf("Unwrap: %d keys, %v; want %d", n, err, len(want))
 	}
-	defer bare.Close()
-	if _, err := bare.Key(ctx, "u-1", false); err == nil {
-		t.Fatal("a wrapped key opened without the master key")
+	after := mustOpen(nil)
+	same(after, "unwrapped")
+	if n, err := after.Unwrap(ctx); !errors.Is(err, ErrMasterKeyMissing) || n != 0 {
+		t.Fatalf("Unwrap without a master key: %d, %v", n, err)
 	}
-	if _, err := OpenSQLite(ctx, path, Options{MasterKey: master[:16]}); err == nil {
+	if _, err := open(master[:16]); err == nil {
 		t.Fatal("a 16-byte master key was accepted")
 	}
+}
+
+func TestSQLiteMasterKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.db")
+	masterKeyLifecycle(t, func(m []byte) (*SQL, error) {
+		return OpenSQLite(context.Background(), path, Options{MasterKey: m})
+	})
+}
+
+func TestPostgresMasterKey(t *testing.T) {
+	url, schema := pgtest.Schema(t, "keyring")
+	masterKeyLifecycle(t, func(m []byte) (*SQL, error) {
+		return OpenPostgres(context.Background(), url, schema, Options{MasterKey: m})
+	})
 }
 
 func TestPostgres(t *testing.T) {
