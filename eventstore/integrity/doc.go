@@ -29,19 +29,52 @@
 //
 // # Checkpoints
 //
-// Every N events and on clean close the writer stores (position, global,
-// HMAC-SHA256(key, "souq-checkpoint-v1" || position || global)). Without the
-// key, someone who edits an event and recomputes every hash after it still
-// fails the next checkpoint. A key kept in the data directory beside the log
-// only protects against accidental or casual edits; a real deployment keeps
-// it elsewhere (SOUQ_INTEGRITY_KEY).
+// Every N events and on clean close the writer stores a checkpoint (seq,
+// position, global, previous, signature) with
 //
-// What checkpoints cannot cover: events after the last checkpoint can be
-// rewritten with their hashes by someone with write access, and the next
-// checkpoint (or the one signed on close) then signs the rewrite; deleting
-// checkpoint rows is not detected, only what they would have caught. An
-// interval of N bounds the first exposure to N events; a key kept away
-// from the database is what makes the rest hold.
+//	signature = HMAC-SHA256(key, "souq-checkpoint-v2" || seq || position ||
+//	                        global || len‖previous)
+//
+// where seq numbers the checkpoints 1, 2, … and previous is the signature of
+// the checkpoint before (kept in the row, so each signature can be checked
+// on its own). Without the key, someone who edits an event and recomputes
+// every hash after it still fails the next checkpoint; someone who deletes
+// or reorders checkpoints breaks their chain, and the walk names the
+// sequence numbers missing and the positions they lay between. Checkpoints
+// signed before the chain existed (seq NULL) verify as they were signed
+// (HMAC over "souq-checkpoint-v1" || position || global) and are not
+// chained to each other; the first chained one chains to the newest of them.
+// A key kept in the data directory beside the log only protects against
+// accidental or casual edits; a real deployment keeps it elsewhere
+// (SOUQ_INTEGRITY_KEY).
+//
+// Before signing, the writer checks the events since the newest checkpoint
+// (Since: at most N events, each one's content against its hash — chained to
+// the stored hash of its stream's previous event, wherever it is — and the
+// global chain from the checkpoint's signed hash). When they do not verify,
+// it logs an error and signs nothing more after that checkpoint: appends go
+// on, and souq verify names the change. An event rewritten together with
+// its own hashes matches them and chains to the event before; the event
+// after it does not chain to it, and the walk names the rewritten one as
+// edited.
+//
+// What checkpoints cannot cover:
+//
+//   - The newest checkpoints deleted: the chain that is left is whole, and
+//     nothing in the data says it was longer. Only a copy of the latest
+//     sequence number kept elsewhere (a log line, a monitor) would show it;
+//     deleting them with the events they signed looks like a shorter log.
+//   - A rewrite after the newest checkpoint that recomputes every hash from
+//     the changed event to the head is consistent data. The SQLite writer
+//     remembers the global hash of the last event it committed: finding
+//     another one at that position under the write lock, it signs what it
+//     wrote instead, and verification then fails that checkpoint. A writer
+//     that just started (and, on PostgreSQL, where append_batch computes the
+//     hashes in the server, any writer) has no such memory: the next
+//     checkpoint signs the rewrite. An interval of N bounds the exposure to
+//     N events, and a key kept away from the database is what makes the
+//     rest hold.
+//   - Anything a holder of the key does.
 //
 // # Verification
 //

@@ -53,7 +53,8 @@ func Global(prev Hash, position uint64, eventHash Hash) Hash {
 	return Link(prev, position, eventHash) // the same layout: prev || number || hash
 }
 
-// Sign is a checkpoint's signature over a position and its global hash.
+// Sign is the signature of an unchained checkpoint (seq 0), over a position
+// and its global hash: the format before SignChained, kept to check those.
 func Sign(key []byte, position uint64, global Hash) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte("souq-checkpoint-v1"))
@@ -65,6 +66,21 @@ func Sign(key []byte, position uint64, global Hash) []byte {
 // ValidSignature says whether sig is the signature of position and global.
 func ValidSignature(key []byte, position uint64, global Hash, sig []byte) bool {
 	return hmac.Equal(sig, Sign(key, position, global))
+}
+
+// SignChained is the signature of the seq-th chained checkpoint: besides
+// its position and global hash it binds its place in the sequence and the
+// signature of the checkpoint before it (nil for none), so a checkpoint
+// deleted or moved in the middle breaks the chain.
+func SignChained(key []byte, seq, position uint64, global Hash, prev []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("souq-checkpoint-v2"))
+	number(m, seq)
+	number(m, position)
+	m.Write(global[:])
+	number(m, uint64(len(prev)))
+	m.Write(prev)
+	return m.Sum(nil)
 }
 
 // FromBytes converts a stored hash; ok is false when b is not one.

@@ -17,13 +17,6 @@ type Row struct {
 	Global   []byte
 }
 
-// Checkpoint is one stored signed checkpoint.
-type Checkpoint struct {
-	Position  uint64
-	Global    []byte
-	Signature []byte
-}
-
 // maxPending bounds the failed events kept to recognise two whose data were
 // exchanged, and maxAside the events kept because their neighbours in their
 // stream are out of place; past them, problems are still reported, with
@@ -54,6 +47,22 @@ type Walker struct {
 	prevMoved   bool   // the last row's global link failed
 	beforeMoved Hash   // stored global of the last row whose link held
 	lost        []lostPositions
+
+	lastStream   string // stream and revision of the last row
+	lastRevision uint64
+	inOrder      bool        // the row being added is the next revision of its stream and matches its hash
+	suspect      *brokenLink // a link that failed at the last row, blamed on the row before once the next one links
+}
+
+// brokenLink is a row whose global hash does not chain to the row before,
+// though the row sits in its stream's order and matches its own hash. If
+// the row after it chains to it, the row itself is where it was written,
+// and the likely change is the row before rewritten with its hashes.
+type brokenLink struct {
+	problem      int // index in problems
+	prevPosition uint64
+	prevStream   string
+	prevRevision uint64
 }
 
 type streamState struct {
@@ -102,6 +111,7 @@ func NewWalker(key []byte, checkpoints []Checkpoint) *Walker {
 	for _, c := range checkpoints {
 		w.checkpoints[c.Position] = c
 	}
+	w.problems = chainProblems(key, checkpoints)
 	return w
 }
 
@@ -131,6 +141,12 @@ func (w *Walker) Add(r Row) {
 	// Every event's global hash binds its position: an event moved to
 	// another position fails here, whatever its stream says.
 	linked := Global(w.lastGlobal, r.Position, stored) == global
+	if b := w.suspect; b != nil {
+		w.suspect = nil
+		if linked && !gap {
+			w.blamePrevious(b)
+		}
+	}
 	moved, blamed := !linked && !gap && okGlobal, false
 	if moved && !reported {
 		// The event after a moved one fails its link too, through no
@@ -146,12 +162,16 @@ func (w *Walker) Add(r Row) {
 			blamed = true
 			w.report(r.Position, r.Stream, r.Revision, eventstore.IntegrityReordered,
 				fmt.Sprintf("the event's global hash %s does not chain to position %d (expected %s): moved from elsewhere, or its hashes rewritten", short(global[:]), r.Position, short(Global(w.lastGlobal, r.Position, stored).Bytes())))
+			if w.inOrder && r.Position > 1 {
+				w.suspect = &brokenLink{problem: len(w.problems) - 1, prevPosition: w.last, prevStream: w.lastStream, prevRevision: w.lastRevision}
+			}
 		}
 	} else {
 		w.beforeMoved = global
 	}
 	w.prevMoved = moved
 	w.last, w.lastGlobal = r.Position, global
+	w.lastStream, w.lastRevision = r.Stream, r.Revision
 	w.checkpoint(r, global, blamed)
 }
 
@@ -161,6 +181,7 @@ func (w *Walker) Add(r Row) {
 // is checked all the same and blamed once (by its global link), not with
 // every revision after it.
 func (w *Walker) stream(r Row, stored Hash) {
+	w.inOrder = false
 	key := streamRevision{r.Stream, r.Revision}
 	st, seen := w.streams[r.Stream]
 
@@ -199,7 +220,7 @@ func (w *Walker) stream(r Row, stored Hash) {
 	}
 
 	if prevKnown {
-		w.checkContent(r, prev, stored)
+		w.inOrder = w.checkContent(r, prev, stored) && (!seen && r.Revision == 0 || seen && r.Revision == st.highest+1)
 	} else if len(w.waiting) < maxAside {
 		r.Data, r.Metadata = clone(r.Data), clone(r.Metadata)
 		w.waiting[streamRevision{r.Stream, r.Revision - 1}] = waitingRow{row: r, stored: stored}
@@ -211,10 +232,14 @@ func (w *Walker) stream(r Row, stored Hash) {
 	}
 }
 
-func (w *Walker) checkContent(r Row, prev, stored Hash) {
+// checkContent says whether the event matches its stored hash, and
+// reports it when not.
+func (w *Walker) checkContent(r Row, prev, stored Hash) bool {
 	if Link(prev, r.Revision, Digest(r.Event)) != stored {
 		w.contentFails(r, prev, stored)
+		return false
 	}
+	return true
 }
 
 func (w *Walker) putAside(key streamRevision, h Hash) {
@@ -267,15 +292,27 @@ func (w *Walker) checkpoint(r Row, global Hash, moved bool) {
 		return
 	}
 	delete(w.checkpoints, position)
-	signed, okGlobal := FromBytes(c.Global)
+	signed, _ := FromBytes(c.Global)
 	switch {
-	case !okGlobal || !ValidSignature(w.key, c.Position, signed, c.Signature):
+	case !c.Valid(w.key):
 		w.report(position, stream, revision, eventstore.IntegrityCheckpoint,
 			fmt.Sprintf("the checkpoint at position %d has a signature that does not match its global hash (forged, or signed with another key)", position))
 	case signed != global && !moved:
 		w.report(position, stream, revision, eventstore.IntegrityCheckpoint,
 			fmt.Sprintf("the checkpoint at position %d signed global hash %s, the log has %s: events up to here were rewritten with their hashes", position, short(signed[:]), short(global[:])))
 	}
+}
+
+// blamePrevious turns the report of a broken link into one about the row
+// before it: the row after chains to the stored global hash, so the row
+// at fault is where it was written, and the global hash it does not chain
+// to is the previous row's, rewritten (with its content, as an intruder
+// who rewrites an event with its own hashes leaves it).
+func (w *Walker) blamePrevious(b *brokenLink) {
+	p := &w.problems[b.problem]
+	at := p.Position
+	p.Position, p.Stream, p.Revision, p.Kind = eventstore.Position(b.prevPosition), b.prevStream, b.prevRevision, eventstore.IntegrityEdited
+	p.Detail = fmt.Sprintf("position %d, in its place in its stream and the log, does not chain to this event's global hash: this event was rewritten with its hashes (or position %d's hash was rewritten alone)", at, at)
 }
 
 // contentFails reports an event whose content does not match its hash: an
@@ -305,10 +342,13 @@ func (w *Walker) contentFails(r Row, prev, stored Hash) {
 // Finish ends the walk and returns the problems found, by position.
 // Checkpoints past the last row mean events were cut off the end.
 func (w *Walker) Finish() []eventstore.IntegrityProblem {
+	if b := w.suspect; b != nil {
+		w.suspect = nil
+		w.blamePrevious(b)
+	}
 	var furthest uint64 // the furthest validly signed checkpoint past the end
 	for _, c := range w.checkpoints {
-		signed, ok := FromBytes(c.Global)
-		if !ok || !ValidSignature(w.key, c.Position, signed, c.Signature) {
+		if !c.Valid(w.key) {
 			w.report(c.Position, "", 0, eventstore.IntegrityCheckpoint,
 				fmt.Sprintf("the checkpoint at position %d, past the end of the log (%d), has a signature that does not match", c.Position, w.last))
 			continue
