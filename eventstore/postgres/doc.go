@@ -71,8 +71,11 @@
 // and chains the batch's events in order, so events of one batch chain to
 // each other. Checkpoints are signed in Go (the key never reaches the
 // server) after the batch that crosses each CheckpointEvery, and on close;
-// a missed one costs only coverage until the next. VerifyIntegrity walks
-// the log in one REPEATABLE READ snapshot.
+// a missed one costs only coverage until the next. Migration 4 chains them
+// (seq, previous); signers of one schema take turns under an advisory lock,
+// and each checks the events since the newest checkpoint first, signing
+// nothing over events that do not verify. VerifyIntegrity walks the log in
+// one REPEATABLE READ snapshot.
 //
 // It may import eventstore, eventstore/integrity, pgx/v5 and the standard
 // library.

@@ -1,6 +1,13 @@
 package postgres
 
-import "github.com/souq-market/souq/eventstore"
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/souq-market/souq/eventstore"
+	"github.com/souq-market/souq/eventstore/integrity"
+)
 
 // WithBeforeCommit sets a hook the writer calls after a batch's rows are
 // written at positions first..last and before COMMIT.
@@ -29,4 +36,22 @@ func WithQueued(o Options, hook func()) Options {
 func WithoutIntegrity(o Options) Options {
 	o.noIntegrity = true
 	return o
+}
+
+// StoredIntegrity reads every event with its stored hashes, and the
+// checkpoints, for tests that rewrite them as an intruder would.
+func (s *Store) StoredIntegrity(ctx context.Context) ([]integrity.Row, []integrity.Checkpoint, error) {
+	rows, err := s.pool.Query(ctx, s.sql.checkpoints)
+	if err != nil {
+		return nil, nil, err
+	}
+	checkpoints, err := pgx.CollectRows(rows, scanCheckpoint)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rows, err = s.pool.Query(ctx, s.sql.verify); err != nil {
+		return nil, nil, err
+	}
+	events, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (integrity.Row, error) { return scanIntegrityRow(row.(pgx.Rows)) })
+	return events, checkpoints, err
 }

@@ -14,19 +14,22 @@ import (
 var _ eventstore.IntegrityVerifier = (*Store)(nil)
 
 const (
-	integrityColumns = `position, stream_id, stream_revision, event_id::text, type, schema_version, data::text, metadata::text, recorded_at, hash, global_hash`
-	fillPage         = 4096
+	integrityColumns  = `position, stream_id, stream_revision, event_id::text, type, schema_version, data::text, metadata::text, recorded_at, hash, global_hash`
+	sinceColumns      = `e.position, e.stream_id, e.stream_revision, e.event_id::text, e.type, e.schema_version, e.data::text, e.metadata::text, e.recorded_at, e.hash, e.global_hash, p.hash`
+	checkpointColumns = `coalesce(seq, 0), position, global_hash, signature, previous`
+	fillPage          = 4096
 )
 
-// scanIntegrityRow reads one row of integrityColumns.
-func scanIntegrityRow(rows pgx.Rows) (integrity.Row, error) {
+// scanIntegrityRow reads one row of integrityColumns, and into more the
+// columns after them.
+func scanIntegrityRow(rows pgx.Rows, more ...any) (integrity.Row, error) {
 	var (
 		r        integrity.Row
 		pos, rev int64
 		version  int32
 		at       time.Time
 	)
-	if err := rows.Scan(&pos, &r.Stream, &rev, &r.ID, &r.Type, &version, &r.Data, &r.Metadata, &at, &r.Hash, &r.Global); err != nil {
+	if err := rows.Scan(append([]any{&pos, &r.Stream, &rev, &r.ID, &r.Type, &version, &r.Data, &r.Metadata, &at, &r.Hash, &r.Global}, more...)...); err != nil {
 		return r, err
 	}
 	r.Position, r.Revision, r.SchemaVersion, r.RecordedAt = uint64(pos), uint64(rev), int(version), at.UnixMicro()
@@ -103,15 +106,7 @@ func (s *Store) VerifyIntegrity(ctx context.Context, progress func(done, head ev
 		if err != nil {
 			return fmt.Errorf("checkpoints: %w", err)
 		}
-		checkpoints, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (integrity.Checkpoint, error) {
-			var (
-				c   integrity.Checkpoint
-				pos int64
-			)
-			err := row.Scan(&pos, &c.Global, &c.Signature)
-			c.Position = uint64(pos)
-			return c, err
-		})
+		checkpoints, err := pgx.CollectRows(rows, scanCheckpoint)
 		if err != nil {
 			return fmt.Errorf("checkpoints: %w", err)
 		}
@@ -135,23 +130,80 @@ func (s *Store) VerifyIntegrity(ctx context.Context, progress func(done, head ev
 	return problems, nil
 }
 
+func scanCheckpoint(row pgx.CollectableRow) (integrity.Checkpoint, error) {
+	var (
+		c        integrity.Checkpoint
+		seq, pos int64
+	)
+	err := row.Scan(&seq, &pos, &c.Global, &c.Signature, &c.Previous)
+	c.Seq, c.Position = uint64(seq), uint64(pos)
+	return c, err
+}
+
 // checkpoint signs the last position when the batch that wrote first..last
 // crossed a multiple of CheckpointEvery, or (force) whatever it is. It runs
-// after the batch's commit, outside the counter lock: it reads a committed
-// event, and several processes signing the same position store one row.
+// after the batch's commit, outside the counter lock, so appends go on
+// meanwhile; signers of one schema take turns under an advisory lock, as
+// each chains to the newest checkpoint. It signs only when the events after
+// the newest checkpoint verify (integrity.Since); when they do not, it logs
+// and signs nothing, and the appends go on.
 func (s *Store) checkpoint(ctx context.Context, first, last int64, force bool) error {
 	cp := integrity.Checkpointer{Key: s.opts.IntegrityKey, Every: uint64(s.opts.CheckpointEvery)}
 	if cp.Key == nil || s.opts.noIntegrity || last <= 0 || !force && !cp.Due(uint64(first-1), uint64(last)) {
 		return nil
 	}
-	var stored []byte
-	if err := s.pool.QueryRow(ctx, s.sql.globalAt, last).Scan(&stored); err != nil {
-		return fmt.Errorf("read global hash at %d: %w", last, err)
-	}
-	global, ok := integrity.FromBytes(stored)
-	if !ok {
-		return fmt.Errorf("event at %d has no global hash", last)
-	}
-	_, err := s.pool.Exec(ctx, s.sql.insertCheckpoint, last, global.Bytes(), integrity.Sign(cp.Key, uint64(last), global))
-	return err
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lockKey(s.opts.Schema+"/checkpoints")); err != nil {
+			return fmt.Errorf("lock the checkpoints: %w", err)
+		}
+		rows, err := tx.Query(ctx, s.sql.lastCheckpoint)
+		if err != nil {
+			return fmt.Errorf("read the last checkpoint: %w", err)
+		}
+		newest, err := pgx.CollectRows(rows, scanCheckpoint)
+		if err != nil {
+			return fmt.Errorf("read the last checkpoint: %w", err)
+		}
+		var (
+			prev  *integrity.Checkpoint
+			after int64
+		)
+		if len(newest) > 0 {
+			prev, after = &newest[0], int64(newest[0].Position)
+		}
+		if after >= last {
+			return nil // signed already, here or by another process
+		}
+		if after == s.refusedAfter.Load() {
+			s.opts.Logger.Error("eventstore/postgres: not signing a checkpoint: the events after the last checkpoint failed verification", "checkpoint", after, "head", last)
+			return nil
+		}
+		// Positions commit in order (the counter lock), so every event
+		// up to last, committed, is here.
+		events, err := tx.Query(ctx, s.sql.since, after, last)
+		if err != nil {
+			return fmt.Errorf("read the events since the last checkpoint: %w", err)
+		}
+		defer events.Close()
+		verdict, err := integrity.Since{Key: cp.Key, Last: prev}.Check(uint64(last), func() (integrity.SinceRow, bool, error) {
+			if !events.Next() {
+				return integrity.SinceRow{}, false, events.Err()
+			}
+			var r integrity.SinceRow
+			r.Row, err = scanIntegrityRow(events, &r.PreviousHash)
+			return r, err == nil, err
+		})
+		events.Close()
+		if err != nil {
+			return fmt.Errorf("check the events since the last checkpoint: %w", err)
+		}
+		if verdict.Problem != "" {
+			s.refusedAfter.Store(after)
+			s.opts.Logger.Error("eventstore/postgres: not signing a checkpoint: the events after the last checkpoint do not verify; run souq verify", "checkpoint", after, "head", last, "problem", verdict.Problem)
+			return nil
+		}
+		c := integrity.Next(cp.Key, prev, uint64(last), verdict.Global)
+		_, err = tx.Exec(ctx, s.sql.insertCheckpoint, int64(c.Seq), last, c.Global, c.Signature, c.Previous)
+		return err
+	})
 }

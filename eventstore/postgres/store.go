@@ -88,6 +88,11 @@ type Store struct {
 	once     sync.Once
 	signal   eventstore.Signal
 	wrote    atomic.Bool // a batch of this store wrote events: it signs the head on close
+	// refusedAfter is the position of the checkpoint after which the
+	// events failed the check before signing (-1: none), so they are not
+	// walked again at every interval: nothing more is signed until a
+	// newer checkpoint exists (an operator's decision).
+	refusedAfter atomic.Int64
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -129,6 +134,7 @@ func Open(ctx context.Context, connString string, opts Options) (*Store, error) 
 		reqs:    make(chan *request),
 		quit:    make(chan struct{}),
 	}
+	s.refusedAfter.Store(-1)
 	if opts.noCure {
 		if _, err := pool.Exec(ctx, s.sql.createSeq); err != nil {
 			pool.Close()

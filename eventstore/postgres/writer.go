@@ -56,9 +56,9 @@ func (r *request) size() int {
 
 // statements are the store's SQL with the schema filled in.
 type statements struct {
-	head, readAll, readForwards, readBackwards, streamExists string
-	appendBatch, createSeq, nextPositions                    string
-	verify, checkpoints, globalAt, insertCheckpoint          string
+	head, readAll, readForwards, readBackwards, streamExists     string
+	appendBatch, createSeq, nextPositions                        string
+	verify, checkpoints, lastCheckpoint, since, insertCheckpoint string
 }
 
 func newStatements(q string) statements {
@@ -72,10 +72,14 @@ func newStatements(q string) statements {
 
 		appendBatch: `SELECT * FROM ` + q + `.append_batch($1, $2, $3, $4, $5, $6, $7, $8, $9::text[]::uuid[], $10, $11, $12::text[]::json[], $13::text[]::json[], $14, $15)`,
 
-		verify:           `SELECT ` + integrityColumns + ` FROM ` + q + `.events ORDER BY position`,
-		checkpoints:      `SELECT position, global_hash, signature FROM ` + q + `.checkpoints ORDER BY position`,
-		globalAt:         `SELECT global_hash FROM ` + q + `.events WHERE position = $1`,
-		insertCheckpoint: `INSERT INTO ` + q + `.checkpoints (position, global_hash, signature) VALUES ($1, $2, $3) ON CONFLICT (position) DO NOTHING`,
+		verify:         `SELECT ` + integrityColumns + ` FROM ` + q + `.events ORDER BY position`,
+		checkpoints:    `SELECT ` + checkpointColumns + ` FROM ` + q + `.checkpoints ORDER BY position`,
+		lastCheckpoint: `SELECT ` + checkpointColumns + ` FROM ` + q + `.checkpoints ORDER BY position DESC LIMIT 1`,
+		// The events after a checkpoint, each with the hash it chains to in its stream.
+		since: `SELECT ` + sinceColumns + ` FROM ` + q + `.events e LEFT JOIN ` + q + `.events p
+			ON p.stream_id = e.stream_id AND p.stream_revision = e.stream_revision - 1
+			WHERE e.position > $1 AND e.position <= $2 ORDER BY e.position`,
+		insertCheckpoint: `INSERT INTO ` + q + `.checkpoints (seq, position, global_hash, signature, previous) VALUES ($1, $2, $3, $4, $5)`,
 
 		createSeq:     `CREATE SEQUENCE IF NOT EXISTS ` + q + `.es_position_seq`,
 		nextPositions: `SELECT nextval('` + q + `.es_position_seq') FROM generate_series(1, $1)`,

@@ -17,7 +17,11 @@
 // every CheckpointEvery events in the same transaction and on a clean close.
 // VerifyIntegrity walks the file in one read snapshot. The table checkpoints
 // and the columns hash and global_hash come with migration 2, which hashes
-// the events already stored.
+// the events already stored; migration 3 chains the checkpoints (seq,
+// previous). Before signing, the writer checks the events since the newest
+// checkpoint and signs nothing over events that do not verify; it also
+// compares the head with the last event it committed, to catch a rewrite
+// that recomputed every hash (see eventstore/integrity).
 //
 // It may import eventstore, eventstore/integrity, the standard library and
 // modernc.org/sqlite.

@@ -55,13 +55,15 @@ func fillHashes(ctx context.Context, conn *sql.Conn) error {
 
 const integrityColumns = "position, stream_id, stream_revision, event_id, type, schema_version, data, metadata, recorded_at, hash, global_hash"
 
-func scanIntegrityRow(rows *sql.Rows) (integrity.Row, error) {
+// scanIntegrityRow reads one row of integrityColumns, and into more the
+// columns after them.
+func scanIntegrityRow(rows *sql.Rows, more ...any) (integrity.Row, error) {
 	var (
 		r            integrity.Row
 		pos, rev, at int64
 		data, md     string
 	)
-	if err := rows.Scan(&pos, &r.Stream, &rev, &r.ID, &r.Type, &r.SchemaVersion, &data, &md, &at, &r.Hash, &r.Global); err != nil {
+	if err := rows.Scan(append([]any{&pos, &r.Stream, &rev, &r.ID, &r.Type, &r.SchemaVersion, &data, &md, &at, &r.Hash, &r.Global}, more...)...); err != nil {
 		return r, err
 	}
 	r.Position, r.Revision, r.RecordedAt = uint64(pos), uint64(rev), at
@@ -108,7 +110,7 @@ func (s *Store) VerifyIntegrity(ctx context.Context, progress func(done, head ev
 }
 
 func readCheckpoints(ctx context.Context, tx *sql.Tx) ([]integrity.Checkpoint, error) {
-	rows, err := tx.QueryContext(ctx, "SELECT position, global_hash, signature FROM checkpoints ORDER BY position")
+	rows, err := tx.QueryContext(ctx, "SELECT COALESCE(seq, 0), position, global_hash, signature, previous FROM checkpoints ORDER BY position")
 	if err != nil {
 		return nil, err
 	}
@@ -116,13 +118,13 @@ func readCheckpoints(ctx context.Context, tx *sql.Tx) ([]integrity.Checkpoint, e
 	var out []integrity.Checkpoint
 	for rows.Next() {
 		var (
-			c   integrity.Checkpoint
-			pos int64
+			c        integrity.Checkpoint
+			seq, pos int64
 		)
-		if err := rows.Scan(&pos, &c.Global, &c.Signature); err != nil {
+		if err := rows.Scan(&seq, &pos, &c.Global, &c.Signature, &c.Previous); err != nil {
 			return nil, err
 		}
-		c.Position = uint64(pos)
+		c.Seq, c.Position = uint64(seq), uint64(pos)
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -136,7 +138,7 @@ func (w *writer) checkpointHead(ctx context.Context, key []byte) error {
 	}
 	pos, global, err := w.readHead(ctx)
 	if err == nil && pos > 0 {
-		err = w.storeCheckpoint(ctx, key, pos, global)
+		err = w.signCheckpoint(ctx, key, pos, tip{position: pos, global: global})
 	}
 	if err != nil {
 		_, _ = w.conn.ExecContext(ctx, "ROLLBACK")
@@ -146,8 +148,113 @@ func (w *writer) checkpointHead(ctx context.Context, key []byte) error {
 	return err
 }
 
-func (w *writer) storeCheckpoint(ctx context.Context, key []byte, pos int64, global integrity.Hash) error {
-	sig := integrity.Sign(key, uint64(pos), global)
-	_, err := w.checkpoint.ExecContext(ctx, pos, global[:], sig, time.Now().Unix())
+// signCheckpoint signs a checkpoint at the tip, chained to the newest one,
+// under the write lock, once the stored events after the newest one up to
+// checked verify (the events after checked are the caller's own, chained
+// in this transaction). When they do not, it logs and signs nothing: the
+// appends go on, and souq verify names what was changed.
+func (w *writer) signCheckpoint(ctx context.Context, key []byte, checked int64, t tip) error {
+	last, err := w.readLastCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	var after int64
+	if last != nil {
+		after = int64(last.Position)
+	}
+	if after >= t.position {
+		return nil // signed already
+	}
+	if after == w.refusedAfter {
+		w.log.Error("sqlite: not signing a checkpoint: the events after the last checkpoint failed verification", "checkpoint", after, "head", t.position)
+		return nil
+	}
+	verdict, err := w.checkSince(ctx, key, last, checked)
+	if err != nil {
+		return err
+	}
+	if verdict.Problem != "" {
+		w.refusedAfter = after
+		w.log.Error("sqlite: not signing a checkpoint: the events after the last checkpoint do not verify; run souq verify", "checkpoint", after, "head", t.position, "problem", verdict.Problem)
+		if verdict.Rewritten {
+			return w.signWritten(ctx, key, last)
+		}
+		return nil
+	}
+	return w.sign(ctx, key, last, integrity.Mark{Position: uint64(t.position), Global: t.global})
+}
+
+// checkWritten compares the head, read under the write lock, with what this
+// writer committed last: when the head is its last event and its global
+// hash changed, the log was rewritten with its hashes since, consistently
+// (anything less fails the check before signing). What the writer wrote is
+// then signed, so verification finds the log contradicting a checkpoint.
+func (w *writer) checkWritten(ctx context.Context, t tip) error {
+	if w.checkpoints.Key == nil || w.wrote.Position != uint64(t.position) || w.wrote.Global == t.global {
+		return nil
+	}
+	w.log.Error("sqlite: the last event this writer wrote has another global hash now: the log was rewritten with its hashes; signing what was written; run souq verify", "position", t.position)
+	last, err := w.readLastCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	return w.signWritten(ctx, w.checkpoints.Key, last)
+}
+
+// signWritten signs the writer's own last event as it wrote it, as
+// evidence against a rewrite, and signs nothing after it.
+func (w *writer) signWritten(ctx context.Context, key []byte, last *integrity.Checkpoint) error {
+	if last != nil && last.Position >= w.wrote.Position {
+		return nil // a checkpoint at or past it exists: it is what verify checks
+	}
+	w.refusedAfter = int64(w.wrote.Position)
+	return w.sign(ctx, key, last, w.wrote)
+}
+
+func (w *writer) sign(ctx context.Context, key []byte, last *integrity.Checkpoint, at integrity.Mark) error {
+	c := integrity.Next(key, last, at.Position, at.Global)
+	_, err := w.checkpoint.ExecContext(ctx, int64(c.Seq), int64(c.Position), c.Global, c.Signature, c.Previous, time.Now().Unix())
 	return err
+}
+
+func (w *writer) readLastCheckpoint(ctx context.Context) (*integrity.Checkpoint, error) {
+	var (
+		c        integrity.Checkpoint
+		seq, pos int64
+	)
+	switch err := w.lastCheckpoint.QueryRowContext(ctx).Scan(&seq, &pos, &c.Global, &c.Signature, &c.Previous); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("read the last checkpoint: %w", err)
+	}
+	c.Seq, c.Position = uint64(seq), uint64(pos)
+	return &c, nil
+}
+
+const sinceColumns = "e.position, e.stream_id, e.stream_revision, e.event_id, e.type, e.schema_version, e.data, e.metadata, e.recorded_at, e.hash, e.global_hash, p.hash"
+
+// checkSince checks the events after the checkpoint last up to position to.
+func (w *writer) checkSince(ctx context.Context, key []byte, last *integrity.Checkpoint, to int64) (integrity.Verdict, error) {
+	from := int64(0)
+	if last != nil {
+		from = int64(last.Position)
+	}
+	rows, err := w.since.QueryContext(ctx, from, to)
+	if err != nil {
+		return integrity.Verdict{}, fmt.Errorf("read the events since the last checkpoint: %w", err)
+	}
+	defer rows.Close()
+	verdict, err := integrity.Since{Key: key, Last: last, Wrote: w.wrote}.Check(uint64(to), func() (integrity.SinceRow, bool, error) {
+		if !rows.Next() {
+			return integrity.SinceRow{}, false, rows.Err()
+		}
+		var r integrity.SinceRow
+		r.Row, err = scanIntegrityRow(rows, &r.PreviousHash)
+		return r, err == nil, err
+	})
+	if err != nil {
+		return integrity.Verdict{}, fmt.Errorf("check the events since the last checkpoint: %w", err)
+	}
+	return verdict, nil
 }

@@ -47,6 +47,13 @@ func migrations() []migration {
 		signature   BLOB    NOT NULL,
 		created_at  INTEGER NOT NULL -- unix seconds
 	) STRICT;`, fill: fillHashes},
+		// 3: chained checkpoints (see eventstore/integrity): each signs its
+		// sequence number and the previous one's signature, kept here, so
+		// a checkpoint deleted in the middle is found. Rows signed before
+		// keep seq NULL and are checked as they were signed.
+		{sql: `ALTER TABLE checkpoints ADD COLUMN seq INTEGER CHECK (seq > 0);
+	ALTER TABLE checkpoints ADD COLUMN previous BLOB;
+	CREATE UNIQUE INDEX checkpoints_seq ON checkpoints (seq);`},
 	}
 }
 

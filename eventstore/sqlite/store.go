@@ -145,7 +145,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.noIntegrity {
 		checkpoints.Key = nil
 	}
-	if s.w, err = newWriter(ctx, s.wconn, checkpoints, !opts.noIntegrity); err != nil {
+	if s.w, err = newWriter(ctx, s.wconn, checkpoints, !opts.noIntegrity, s.log); err != nil {
 		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
 	}
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -202,13 +203,22 @@ type writer struct {
 	conn                                     *sql.Conn
 	head, revision, existing, insert, upsert *sql.Stmt
 	streamHash, checkpoint                   *sql.Stmt
+	lastCheckpoint, since                    *sql.Stmt
 
 	checkpoints integrity.Checkpointer
 	hashing     bool // false only in benchmarks of the cost of hashing
+	log         *slog.Logger
+
+	wrote integrity.Mark // the last event this writer committed
+	// refusedAfter is the position of the checkpoint after which the
+	// events failed the check before signing (-1: none), so the writer
+	// does not walk them again at every interval: it signs nothing more
+	// until a newer checkpoint exists (an operator's decision).
+	refusedAfter int64
 }
 
-func newWriter(ctx context.Context, conn *sql.Conn, checkpoints integrity.Checkpointer, hashing bool) (*writer, error) {
-	w := &writer{conn: conn, checkpoints: checkpoints, hashing: hashing}
+func newWriter(ctx context.Context, conn *sql.Conn, checkpoints integrity.Checkpointer, hashing bool, log *slog.Logger) (*writer, error) {
+	w := &writer{conn: conn, checkpoints: checkpoints, hashing: hashing, log: log, refusedAfter: -1}
 	for _, p := range []struct {
 		dst   **sql.Stmt
 		query string
@@ -220,7 +230,10 @@ func newWriter(ctx context.Context, conn *sql.Conn, checkpoints integrity.Checkp
 		{&w.upsert, "INSERT INTO streams (stream_id, revision) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET revision = excluded.revision"},
 		// The revision and, in the same statement, the hash to chain to.
 		{&w.streamHash, "SELECT s.revision, e.hash FROM streams s LEFT JOIN events e ON e.stream_id = s.stream_id AND e.stream_revision = s.revision WHERE s.stream_id = ?"},
-		{&w.checkpoint, "INSERT INTO checkpoints (position, global_hash, signature, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (position) DO NOTHING"},
+		{&w.checkpoint, "INSERT INTO checkpoints (seq, position, global_hash, signature, previous, created_at) VALUES (?, ?, ?, ?, ?, ?)"},
+		{&w.lastCheckpoint, "SELECT COALESCE(seq, 0), position, global_hash, signature, previous FROM checkpoints ORDER BY position DESC LIMIT 1"},
+		// The events after a checkpoint, each with the hash it chains to in its stream.
+		{&w.since, "SELECT " + sinceColumns + " FROM events e LEFT JOIN events p ON p.stream_id = e.stream_id AND p.stream_revision = e.stream_revision - 1 WHERE e.position > ? AND e.position <= ? ORDER BY e.position"},
 	} {
 		stmt, err := conn.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -233,7 +246,7 @@ func newWriter(ctx context.Context, conn *sql.Conn, checkpoints integrity.Checkp
 }
 
 func (w *writer) close() {
-	for _, s := range []*sql.Stmt{w.head, w.revision, w.existing, w.insert, w.upsert, w.streamHash, w.checkpoint} {
+	for _, s := range []*sql.Stmt{w.head, w.revision, w.existing, w.insert, w.upsert, w.streamHash, w.checkpoint, w.lastCheckpoint, w.since} {
 		if s != nil {
 			_ = s.Close()
 		}
@@ -260,6 +273,9 @@ func (w *writer) tryBatch(batch []*request) (answers []response, culprit int, er
 	if t.position, t.global, err = w.readHead(ctx); err != nil {
 		return nil, -1, fmt.Errorf("sqlite: read head: %w", err)
 	}
+	if err := w.checkWritten(ctx, t); err != nil {
+		return nil, -1, fmt.Errorf("sqlite: compare the head with what was written: %w", err)
+	}
 	start := t.position
 	answers = make([]response, len(batch))
 	for i, r := range batch {
@@ -272,12 +288,17 @@ func (w *writer) tryBatch(batch []*request) (answers []response, culprit int, er
 		}
 	}
 	if w.checkpoints.Due(uint64(start), uint64(t.position)) {
-		if err := w.storeCheckpoint(ctx, w.checkpoints.Key, t.position, t.global); err != nil {
+		// This batch chained its events itself to the stored head at
+		// start: the events up to there are the ones to check.
+		if err := w.signCheckpoint(ctx, w.checkpoints.Key, start, t); err != nil {
 			return nil, -1, fmt.Errorf("sqlite: store checkpoint: %w", err)
 		}
 	}
 	if _, err := w.conn.ExecContext(ctx, "COMMIT"); err != nil {
 		return nil, -1, fmt.Errorf("sqlite: commit: %w", err)
+	}
+	if w.hashing && t.position > start {
+		w.wrote = integrity.Mark{Position: uint64(t.position), Global: t.global}
 	}
 	return answers, -1, nil
 }
