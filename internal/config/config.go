@@ -121,6 +121,9 @@ type Config struct {
 	// dir), one every CheckpointEvery events.
 	IntegrityKey    string
 	CheckpointEvery int
+	// Personal data (pii.go): PIIMasterKey wraps the customers' data keys
+	// (decoded, 32 bytes; empty: stored unwrapped).
+	PIIMasterKey string
 }
 
 // Source is where Load reads from. Getenv is os.Getenv in production; tests
@@ -151,6 +154,7 @@ func settings(terminal bool) []setting {
 		{"postgres-url", "SOUQ_POSTGRES_URL", "", "PostgreSQL URL, required when the event store is postgres (postgres://user@host:5432/db)", setPostgresURL},
 		{"postgres-schema", "SOUQ_POSTGRES_SCHEMA", "public", "PostgreSQL schema of the event store's tables (created if missing)", setPostgresSchema},
 		{"integrity-key", "SOUQ_INTEGRITY_KEY", "", "key signing the event store's checkpoints, 16+ bytes in hex or base64 (default: generated into the data dir on first start, which guards against accidental edits only)", setIntegrityKey},
+		{"pii-master-key", "SOUQ_PII_MASTER_KEY", "", "key wrapping the customers' data keys (souq forget's keyring), 32 bytes in hex or base64; set later, the next start wraps the keys stored before; once set, a start without it is refused (default: the data keys are stored unwrapped beside the events)", setPIIMasterKey},
 		{"integrity-checkpoint-every", "SOUQ_INTEGRITY_CHECKPOINT_EVERY", "1000", "events between signed checkpoints of the event store (1 to 1000000)", setCheckpointEvery},
 		{"kurrentdb-url", "SOUQ_KURRENTDB_URL", "", "KurrentDB URL, required when the event store is kurrentdb (kurrentdb://host:2113?tls=false)", setKurrentURL},
 		{"write-addr", "SOUQ_WRITE_ADDR", ":8080", "listen address of the write API", func(c *Config, v string) string { c.WriteAddr = v; return addrProblem(v) }},
