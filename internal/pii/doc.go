@@ -38,14 +38,17 @@
 //     search index holds products and vendors only. The integration feed
 //     and the outbox read user.registered through this Store, so they
 //     show Erased after Forget — but what was already published to Kafka
-//     stays in the topic until its retention ends.
+//     stays in the topic until its retention ends: Forget's user.forgotten
+//     publishes user.erased (the user ID alone), for the consumers to
+//     erase their copies.
 //   - Logs: the log notifier (embedded default, no channel configured)
 //     names the recipient by user ID and a masked address (l***@example.com)
 //     and leaves out the body, which greets them by name.
 //
 // Keys are looked up once per call (one append, one page, one
 // subscription batch) and kept no longer, so no cache can serve a key after
-// a Forget made by any process. Keyrings live in internal/pii/keyring.
+// a Forget made by any process. Keyrings live in internal/pii/keyring;
+// SOUQ_PII_MASTER_KEY wraps the keys they store.
 //
 // It may import the domain kernel, the eventstore port and the standard
 // library.
