@@ -74,7 +74,8 @@
 // a missed one costs only coverage until the next. Migration 4 chains them
 // (seq, previous); signers of one schema take turns under an advisory lock,
 // and each checks the events since the newest checkpoint first, signing
-// nothing over events that do not verify. VerifyIntegrity walks the log in
+// nothing over events that do not verify. The check and the signature run
+// beside the writer, one at a time, so batches do not wait for them. VerifyIntegrity walks the log in
 // one REPEATABLE READ snapshot.
 //
 // It may import eventstore, eventstore/integrity, pgx/v5 and the standard

@@ -93,6 +93,8 @@ type Store struct {
 	// walked again at every interval: nothing more is signed until a
 	// newer checkpoint exists (an operator's decision).
 	refusedAfter atomic.Int64
+	signing      atomic.Bool    // a checkpoint is being checked and signed
+	signers      sync.WaitGroup // that one, for Close
 }
 
 var _ eventstore.Store = (*Store)(nil)
@@ -168,6 +170,15 @@ func (s *Store) Close() error {
 			s.opts.Logger.Warn("eventstore/postgres: close: cancelling the append batch still in flight", "after", closeGrace)
 			s.cancel()
 			<-written
+		}
+		signed := make(chan struct{})
+		go func() { s.signers.Wait(); close(signed) }()
+		select {
+		case <-signed: // the checkpoint being signed is stored before the head's
+		case <-time.After(closeGrace):
+			s.opts.Logger.Warn("eventstore/postgres: close: cancelling the checkpoint being signed", "after", closeGrace)
+			s.cancel()
+			<-signed
 		}
 		s.signHead()
 		s.cancel()

@@ -224,11 +224,7 @@ func (s *Store) commitLive(batch []*request) error {
 	if out.wrote() {
 		s.signal.Notify()
 		s.wrote.Store(true)
-		// The batch stands whatever happens to its checkpoint: a missed
-		// one is signed by a later batch or on close.
-		if err := s.checkpoint(ctx, out.first, out.last, false); err != nil {
-			s.opts.Logger.Error("eventstore/postgres: sign checkpoint", "position", out.last, "err", err)
-		}
+		s.signCheckpoint(ctx, out.first, out.last)
 	}
 	return nil
 }
@@ -383,4 +379,25 @@ func (o *outcomes) answer(batch []*request) {
 			r.err = fmt.Errorf("eventstore/postgres: append_batch gave no outcome for request %d", i+1)
 		}
 	}
+}
+
+// signCheckpoint signs a checkpoint when the batch that wrote first..last
+// crossed a CheckpointEvery, beside the writer: checking the events since
+// the newest checkpoint first takes a read of up to CheckpointEvery events,
+// which the next batch need not wait for. One at a time; a checkpoint
+// skipped because another is being signed is covered by the next one, or
+// the one on close. The batch stands whatever happens to its checkpoint.
+func (s *Store) signCheckpoint(ctx context.Context, first, last int64) {
+	cp := integrity.Checkpointer{Key: s.opts.IntegrityKey, Every: uint64(s.opts.CheckpointEvery)}
+	if cp.Key == nil || s.opts.noIntegrity || !cp.Due(uint64(first-1), uint64(last)) || !s.signing.CompareAndSwap(false, true) {
+		return
+	}
+	s.signers.Add(1)
+	go func() {
+		defer s.signers.Done()
+		defer s.signing.Store(false)
+		if err := s.checkpoint(ctx, first, last, false); err != nil {
+			s.opts.Logger.Error("eventstore/postgres: sign checkpoint", "position", last, "err", err)
+		}
+	}()
 }
