@@ -48,12 +48,14 @@ func TestForgetEndToEnd(t *testing.T) {
 }
 
 // TestForgetEndToEndPostgres: the same on PostgreSQL (events and read
-// models), every row of every table of both schemas searched as text.
+// models), every row of every table of both schemas searched as text, with
+// the data keys wrapped by a master key (the SQLite run stores them plain).
 func TestForgetEndToEndPostgres(t *testing.T) {
 	url, events := pgtest.Schema(t, "forget_events")
 	_, views := pgtest.Schema(t, "forget_views")
 	env := map[string]string{"SOUQ_DATA_DIR": t.TempDir(), "SOUQ_LOG_FORMAT": "json", "SOUQ_WRITE_ADDR": "127.0.0.1:0", "SOUQ_READ_ADDR": "127.0.0.1:0",
-		"SOUQ_BCRYPT_COST": "10", "SOUQ_EVENTSTORE": "postgres", "SOUQ_POSTGRES_URL": url, "SOUQ_POSTGRES_SCHEMA": events, "SOUQ_VIEWS_SCHEMA": views}
+		"SOUQ_BCRYPT_COST": "10", "SOUQ_EVENTSTORE": "postgres", "SOUQ_POSTGRES_URL": url, "SOUQ_POSTGRES_SCHEMA": events, "SOUQ_VIEWS_SCHEMA": views,
+		"SOUQ_PII_MASTER_KEY": "736f75712d746573742d7069692d6d61737465722d6b65792d33322d62797465"}
 	forgetScenario(t, env, func(t *testing.T, needle []byte) []string {
 		found := grepTables(t, url, events, needle)
 		found = append(found, grepTables(t, url, views, needle)...)
