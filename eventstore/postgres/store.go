@@ -93,8 +93,10 @@ type Store struct {
 	// walked again at every interval: nothing more is signed until a
 	// newer checkpoint exists (an operator's decision).
 	refusedAfter atomic.Int64
-	signing      atomic.Bool    // a checkpoint is being checked and signed
-	signers      sync.WaitGroup // that one, for Close
+	queueMu      sync.Mutex
+	queued       []int64        // positions of checkpoints due, for the signer
+	signing      bool           // the signer runs
+	signers      sync.WaitGroup // the signer, for Close
 }
 
 var _ eventstore.Store = (*Store)(nil)

@@ -381,23 +381,48 @@ func (o *outcomes) answer(batch []*request) {
 	}
 }
 
-// signCheckpoint signs a checkpoint when the batch that wrote first..last
-// crossed a CheckpointEvery, beside the writer: checking the events since
-// the newest checkpoint first takes a read of up to CheckpointEvery events,
-// which the next batch need not wait for. One at a time; a checkpoint
-// skipped because another is being signed is covered by the next one, or
-// the one on close. The batch stands whatever happens to its checkpoint.
+// signCheckpoint queues a checkpoint at last when the batch that wrote
+// first..last crossed a CheckpointEvery, for the signer beside the writer:
+// checking the events since the newest checkpoint takes a read of up to
+// CheckpointEvery events, which the next batch need not wait for. The
+// signer signs the queued positions in order, one at a time; past
+// maxQueuedCheckpoints the oldest are dropped (the next one covers their
+// events). The batch stands whatever happens to its checkpoint.
 func (s *Store) signCheckpoint(ctx context.Context, first, last int64) {
 	cp := integrity.Checkpointer{Key: s.opts.IntegrityKey, Every: uint64(s.opts.CheckpointEvery)}
-	if cp.Key == nil || s.opts.noIntegrity || !cp.Due(uint64(first-1), uint64(last)) || !s.signing.CompareAndSwap(false, true) {
+	if cp.Key == nil || s.opts.noIntegrity || !cp.Due(uint64(first-1), uint64(last)) {
 		return
 	}
+	s.queueMu.Lock()
+	defer s.queueMu.Unlock()
+	if len(s.queued) == maxQueuedCheckpoints {
+		s.queued = s.queued[1:]
+	}
+	s.queued = append(s.queued, last)
+	if s.signing {
+		return // the signer takes it after the one it is on
+	}
+	s.signing = true
 	s.signers.Add(1)
 	go func() {
 		defer s.signers.Done()
-		defer s.signing.Store(false)
-		if err := s.checkpoint(ctx, first, last, false); err != nil {
-			s.opts.Logger.Error("eventstore/postgres: sign checkpoint", "position", last, "err", err)
+		for {
+			s.queueMu.Lock()
+			if len(s.queued) == 0 {
+				s.signing = false
+				s.queueMu.Unlock()
+				return
+			}
+			at := s.queued[0]
+			s.queued = s.queued[1:]
+			s.queueMu.Unlock()
+			if err := s.checkpoint(ctx, at, at, true); err != nil {
+				s.opts.Logger.Error("eventstore/postgres: sign checkpoint", "position", at, "err", err)
+			}
 		}
 	}()
 }
+
+// maxQueuedCheckpoints bounds the checkpoints waiting for the signer when
+// appends outrun it.
+const maxQueuedCheckpoints = 16
