@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/commandstest"
 	ordercmd "github.com/souq-market/souq/commands/order"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/order"
@@ -55,6 +56,22 @@ func seedListing(t *testing.T, dir, vendor, sku string) {
 	}
 }
 
+// seedCustomers registers customers in the data dir's event store before
+// souq starts, each with a home address in the UAE to ship to (what
+// checkout needs; the identity routes are not these tests' subject).
+func seedCustomers(t *testing.T, dir string, ids ...domain.CustomerID) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "events.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	x := commands.NewExecutor(st, commands.NewRegistry(), commands.Options{})
+	for _, id := range ids {
+		commandstest.Customer(t, x, id, domain.UAE)
+	}
+}
+
 type client struct {
 	t     *testing.T
 	base  string
@@ -74,7 +91,9 @@ func (c client) do(method, path, body string, headers ...string) (*http.Response
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	// Generous: under -race on a loaded 2-core CI machine a first request
+	// (bcrypt, key creation, group commit) once took over 10 s.
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -92,6 +111,7 @@ func (c client) do(method, path, body string, headers ...string) (*http.Response
 func TestReadYourWrites(t *testing.T) {
 	dir := t.TempDir()
 	seedListing(t, dir, "v-1", "oud-50")
+	seedCustomers(t, dir, "c-1")
 	addrs, stop := startInProcess(t, []string{"serve"}, map[string]string{
 		"SOUQ_DATA_DIR": dir, "SOUQ_LOG_FORMAT": "json", "SOUQ_WRITE_ADDR": "127.0.0.1:0", "SOUQ_READ_ADDR": "127.0.0.1:0",
 	})
@@ -240,7 +260,11 @@ func BenchmarkProjectionLag(b *testing.B) {
 		done := make(chan struct{})
 		go func() { defer close(done); _ = runner.Run(rctx) }()
 
-		checkout := ordercmd.Checkout{Deps: ordercmd.Deps{Exec: commands.NewExecutor(st, reg, commands.Options{}), Now: time.Now},
+		exec := commands.NewExecutor(st, reg, commands.Options{})
+		for c := range 500 { // the customers below, with an address to ship to
+			commandstest.Customer(b, exec, domain.CustomerID(fmt.Sprintf("c-%d", c)), domain.UAE)
+		}
+		checkout := ordercmd.Checkout{Deps: ordercmd.Deps{Exec: exec, Now: time.Now},
 			Catalog: staticCatalog{}, Policy: ordercmd.Policy{ReturnWindowDays: 14}}
 		var orderLag, worstLag, orderSec, worstSec []float64
 		sampled := make(chan struct{})
