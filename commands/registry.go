@@ -52,5 +52,7 @@ func upcasters() map[string][]eventstore.UpcastStep {
 	return map[string][]eventstore.UpcastStep{
 		// v2 added the delisting's code; v1 delistings become "other".
 		product.TypeDelisted: {{From: 1, Fn: product.UpcastDelistedV1}},
+		// v2 added the ship-to; v1 orders read with none.
+		order.TypePlaced: {{From: 1, Fn: order.UpcastPlacedV1}},
 	}
 }

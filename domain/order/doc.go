@@ -7,7 +7,9 @@
 // the sum of its parts. Payment, shipment and return are their own
 // aggregates; this one holds the order's lifecycle: placed, paid, confirmed,
 // sub-orders fulfilled, shipped, delivered, then the order delivered and
-// completed after the return window, or cancelled.
+// completed after the return window, or cancelled. It records where the
+// order ships: a copy of an address-book entry taken at checkout, in the
+// order's own country, whose prices and VAT the order carries.
 //
 // It may import the standard library and the domain kernel only.
 package order

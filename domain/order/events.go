@@ -20,8 +20,14 @@ const (
 	TypeCancelled         = "order.cancelled"
 )
 
-// SchemaVersion is the current schema of every event here.
+// SchemaVersion is the current schema of every event here but Placed.
 const SchemaVersion = 1
+
+// PlacedVersion is Placed's schema. Version 2 added ShipTo: version 1
+// recorded no shipping address, so no carrier could book from the order.
+// Stored version 1 events are upcast by UpcastPlacedV1 and read with no
+// ship-to.
+const PlacedVersion = 2
 
 // PricedLine is a cart line as priced at checkout.
 type PricedLine struct {
@@ -60,6 +66,23 @@ type Totals struct {
 	Due      domain.Money `json:"due"`    // total − wallet, paid by the other method
 }
 
+// ShipTo is where an order goes: a copy of an address-book entry taken at
+// checkout, so that editing or removing the entry later moves no order.
+// Recipient, phone, line1, line2 and postal code are personal data,
+// sealed in the log under the customer's key (commands/user
+// PersonalData); city, region and country stay clear.
+type ShipTo struct {
+	AddressID  string         `json:"address_id"` // the entry it was copied from
+	Recipient  string         `json:"recipient"`
+	Phone      string         `json:"phone"`
+	Line1      string         `json:"line1"`
+	Line2      string         `json:"line2,omitempty"`
+	City       string         `json:"city"`
+	Region     string         `json:"region,omitempty"`
+	PostalCode string         `json:"postal_code,omitempty"`
+	Country    domain.Country `json:"country"`
+}
+
 // Placed: a checkout became an order.
 type Placed struct {
 	OrderID          domain.OrderID     `json:"order_id"`
@@ -72,7 +95,9 @@ type Placed struct {
 	Lines            []PricedLine       `json:"lines"`
 	SubOrders        []SubOrder         `json:"sub_orders"`
 	Totals           Totals             `json:"totals"`
-	At               time.Time          `json:"at"`
+	// ShipTo is nil in version 1 events, placed before orders recorded one.
+	ShipTo *ShipTo   `json:"ship_to,omitempty"`
+	At     time.Time `json:"at"`
 }
 
 // Paid: the amount due was captured.
@@ -140,7 +165,7 @@ func (Delivered) EventType() string         { return TypeDelivered }
 func (Completed) EventType() string         { return TypeCompleted }
 func (Cancelled) EventType() string         { return TypeCancelled }
 
-func (Placed) SchemaVersion() int            { return SchemaVersion }
+func (Placed) SchemaVersion() int            { return PlacedVersion }
 func (Paid) SchemaVersion() int              { return SchemaVersion }
 func (Confirmed) SchemaVersion() int         { return SchemaVersion }
 func (SubOrderFulfilled) SchemaVersion() int { return SchemaVersion }

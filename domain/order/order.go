@@ -106,6 +106,16 @@ func (o *Order) ReturnWindowEnds() time.Time {
 	return o.deliveredAt.AddDate(0, 0, o.placed.ReturnWindowDays)
 }
 
+// ShipTo is where the order goes, as recorded at checkout; false for an
+// order placed before orders recorded one. Once the customer is forgotten
+// its personal fields read as erased.
+func (o *Order) ShipTo() (ShipTo, bool) {
+	if o.placed.ShipTo == nil {
+		return ShipTo{}, false
+	}
+	return *o.placed.ShipTo, true
+}
+
 // SubOrders lists the sub-orders in vendor order with their status.
 func (o *Order) SubOrders() []SubOrder { return append([]SubOrder(nil), o.placed.SubOrders...) }
 
@@ -134,6 +144,7 @@ type Place struct {
 	CashbackRate     domain.BasisPoints // on goods after discount
 	WalletAmount     domain.Money       // zero value: none
 	ReturnWindowDays int
+	ShipTo           *ShipTo // the address-book entry as it stands at checkout; its country is the order's
 }
 
 func (o *Order) Place(cmd Place, now time.Time) error {
@@ -144,7 +155,7 @@ func (o *Order) Place(cmd Place, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	e := Placed{OrderID: o.id, CustomerID: cmd.CustomerID, Country: cmd.Country, PaymentMethod: cmd.PaymentMethod, DiscountCode: cmd.DiscountCode, AffiliateID: cmd.AffiliateID, ReturnWindowDays: cmd.ReturnWindowDays, Lines: q.Lines, SubOrders: q.SubOrders, Totals: q.Totals, At: now}
+	e := Placed{OrderID: o.id, CustomerID: cmd.CustomerID, Country: cmd.Country, PaymentMethod: cmd.PaymentMethod, DiscountCode: cmd.DiscountCode, AffiliateID: cmd.AffiliateID, ReturnWindowDays: cmd.ReturnWindowDays, Lines: q.Lines, SubOrders: q.SubOrders, Totals: q.Totals, ShipTo: cmd.ShipTo, At: now}
 	if o.status != StatusNone {
 		// A retried checkout carries the same cart; anything else reuses the ID.
 		same := o.placed

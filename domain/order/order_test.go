@@ -1,8 +1,11 @@
 package order_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -30,7 +33,14 @@ func cart(t testing.TB) order.Place {
 		CashbackRate:     200,
 		WalletAmount:     aed(t, 5000),
 		ReturnWindowDays: 14,
+		ShipTo:           shipTo(),
 	}
+}
+
+// shipTo is the cart's destination, a fresh copy each time.
+func shipTo() *order.ShipTo {
+	return &order.ShipTo{AddressID: "a-home", Recipient: "Layla Haddad", Phone: "+971 50 765 4321", Line1: "Villa 77, Al Wasl Road",
+		City: "Dubai", Region: "Dubai", Country: domain.UAE}
 }
 
 // placed is the cart above priced by hand (see the arithmetic in comments).
@@ -53,6 +63,7 @@ func placed(t testing.TB) order.Placed {
 		},
 		// Cashback 2 % of 68949 = 1378.98 → 1379; due 70449 − 5000.
 		Totals: order.Totals{Subtotal: aed(t, 69949), Discount: aed(t, 1000), Shipping: aed(t, 1500), Total: aed(t, 70449), VAT: aed(t, 3355), Cashback: aed(t, 1379), Wallet: aed(t, 5000), Due: aed(t, 65449)},
+		ShipTo: shipTo(),
 		At:     t0,
 	}
 }
@@ -104,6 +115,27 @@ func TestPlace(t *testing.T) {
 		c.Lines = append(c.Lines, order.Line{SKU: "oud-50", ProductID: "p", VendorID: "v-c", Quantity: 0, UnitPrice: domaintest.Money(t, 1, domain.SAR)})
 		err := given().Place(c, t0)
 		domaintest.Problems(t, err, "customer_id", "discount_code", "lines[3].sku", "lines[3].quantity", "lines[3].unit_price", "commission_rates[v-c]")
+	})
+	t.Run("same id, same cart, other address", func(t *testing.T) {
+		o := given(placed(t))
+		c := cart(t)
+		c.ShipTo.Line1 = "Office 3, Bay Square"
+		domaintest.Refused(t, o.Place(c, t0), o.Changes(), domain.Conflict, order.CodeAlreadyPlaced)
+	})
+	t.Run("ship-to in another country, and incomplete", func(t *testing.T) {
+		c := cart(t)
+		c.ShipTo.Country, c.ShipTo.Phone, c.ShipTo.AddressID = domain.SaudiArabia, "", "no spaces allowed"
+		domaintest.Problems(t, given().Place(c, t0), "ship_to.address_id", "ship_to.phone", "ship_to.country")
+	})
+	t.Run("the ship-to is kept as given", func(t *testing.T) {
+		o := given(placed(t))
+		got, ok := o.ShipTo()
+		if !ok || got != *shipTo() {
+			t.Fatalf("ShipTo() = %+v, %v", got, ok)
+		}
+		if _, ok := given(order.Placed{OrderID: "o-1", CustomerID: "c-1", Country: domain.UAE}).ShipTo(); ok {
+			t.Fatal("an order placed without a ship-to has one")
+		}
 	})
 	t.Run("unknown country", func(t *testing.T) {
 		c := cart(t)
@@ -344,4 +376,32 @@ func TestGolden(t *testing.T) {
 	}
 	domaintest.Covers(t, order.Events(), samples)
 	domaintest.Golden(t, samples...)
+}
+
+// A stored version 1 order.placed (testdata/order.placed.v1.json, frozen as
+// it was written) upcasts to version 2 unchanged and reads with no ship-to
+// and every other field kept; what is not a version 1 object is refused.
+func TestUpcastPlacedV1(t *testing.T) {
+	v1, err := os.ReadFile("testdata/order.placed.v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2, err := order.UpcastPlacedV1(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got order.Placed
+	if err := json.Unmarshal(v2, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := placed(t)
+	want.ShipTo = nil
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for _, bad := range []string{`null`, `[1]`, `"x"`, `{"order_id":"o-1","ship_to":{"city":"Dubai"}}`, `{`} {
+		if out, err := order.UpcastPlacedV1(json.RawMessage(bad)); err == nil {
+			t.Errorf("%s upcast to %s", bad, out)
+		}
+	}
 }

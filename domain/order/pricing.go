@@ -105,6 +105,9 @@ func Price(cmd Place) (Quote, error) {
 	if cmd.WalletAmount != (domain.Money{}) {
 		v.Money("wallet_amount", cmd.WalletAmount, cur)
 	}
+	if cmd.ShipTo != nil {
+		checkShipTo(&v, *cmd.ShipTo, cmd.Country, err == nil)
+	}
 	if err := v.Err(); err != nil {
 		return Quote{}, err
 	}
@@ -222,6 +225,22 @@ func price(cmd Place, cur domain.Currency) (Quote, error) {
 		return Quote{}, invalid("payment_method", "nothing_due", "the wallet covers the whole total; pay by wallet")
 	}
 	return Quote{Lines: lines, SubOrders: subs, Totals: t}, nil
+}
+
+// checkShipTo records what is wrong with a ship-to. Its country must be
+// the order's: prices, currency and VAT all follow the order's country,
+// and VAT is due where the goods are delivered, so an order priced for one
+// country cannot ship to another.
+func checkShipTo(v *domain.Validation, s ShipTo, country domain.Country, countryValid bool) {
+	v.ID("ship_to.address_id", s.AddressID)
+	v.Text("ship_to.recipient", s.Recipient, 200)
+	v.Text("ship_to.phone", s.Phone, 32)
+	v.Text("ship_to.line1", s.Line1, 200)
+	v.OptionalText("ship_to.line2", s.Line2, 200)
+	v.Text("ship_to.city", s.City, 100)
+	v.OptionalText("ship_to.region", s.Region, 100)
+	v.OptionalText("ship_to.postal_code", s.PostalCode, 20)
+	v.Check(!countryValid || s.Country == country, "ship_to.country", domain.ProblemInvalid, "the order is priced and taxed for %s, the address is in %q", country, s.Country)
 }
 
 func invalid(field, code, format string, args ...any) error {

@@ -18,6 +18,8 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
 	"github.com/souq-market/souq/domain"
+	"github.com/souq-market/souq/domain/order"
+	"github.com/souq-market/souq/domain/product"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/memory"
 	"github.com/souq-market/souq/internal/testenv"
@@ -353,15 +355,23 @@ func Fresh(t testing.TB, db DB) DB {
 
 // Registry registers the given domain events under their wire names, as
 // commands.NewRegistry does for all of them (which this package may not
-// import).
+// import), with the same upcasters.
 func Registry(lists ...[]domain.Event) *eventstore.Registry {
 	r := eventstore.NewRegistry()
 	for _, l := range lists {
 		for _, e := range l {
-			r.RegisterValue(e, e.EventType(), e.SchemaVersion())
+			r.RegisterValue(e, e.EventType(), e.SchemaVersion(), upcasters[e.EventType()]...)
 		}
 	}
 	return r
+}
+
+// upcasters are commands.upcasters again: an event type past version 1
+// missing here makes Registry panic on registration, so they cannot drift
+// apart unnoticed.
+var upcasters = map[string][]eventstore.UpcastStep{
+	product.TypeDelisted: {{From: 1, Fn: product.UpcastDelistedV1}},
+	order.TypePlaced:     {{From: 1, Fn: order.UpcastPlacedV1}},
 }
 
 // Prove is the replay contract of an SQL view: projected from st once (into
