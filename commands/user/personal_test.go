@@ -34,14 +34,15 @@ func (k fixedKey) Keys(ctx context.Context, subjects []string) (map[string][]byt
 
 // TestSealedGolden pins the stored shape of every event with personal
 // fields: testdata/sealed/<type>.json is the payload as stored (sealed with
-// a fixed key), and it must open to the plaintext golden file of
-// domain/user. Ciphertext stored today must open in every later build.
+// a fixed key), and it must open to the plaintext golden file of its
+// aggregate's package (domain/user, domain/order). Ciphertext stored today must open in every later build.
 // SOUQ_UPDATE_GOLDEN=1 writes the files afresh.
 func TestSealedGolden(t *testing.T) {
 	ctx := context.Background()
 	const eventID = "6f1c2f4e-8a51-4d5e-9c3b-0a1b2c3d4e5f"
 	for typ, rule := range usercmd.PersonalData() {
-		plain, err := os.ReadFile(filepath.Join("..", "..", "domain", "user", "testdata", typ+".json"))
+		aggregate, _, _ := strings.Cut(typ, ".")
+		plain, err := os.ReadFile(filepath.Join("..", "..", "domain", aggregate, "testdata", typ+".json"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,8 +27,14 @@
 //     guessed email. Claims stored before keep their SHA-256 streams.
 //     Forget releases the claim so the address is free again; the stream
 //     name stays, testable only with the pseudonym key.
-//   - Orders, shipments, payments and wallets carry no name, phone, email
-//     or address: the customer appears only as their ID.
+//   - order.placed (version 2 on): the ship-to, a copy of the address-book
+//     entry taken at checkout — recipient, phone, line1, line2,
+//     postal_code sealed under the customer's key (subject: customer_id);
+//     city, region and country clear, as in user.address_added. Read
+//     models do not project it. Orders placed before version 2 have none.
+//   - Shipments, payments and wallets, and the rest of an order, carry no
+//     name, phone, email or address: the customer appears only as their
+//     ID. A parcel's ends (POST /v1/shipments) go to the carrier only.
 //   - Free text a customer wrote (review title and body, return comment)
 //     is not sealed: a review is public content, anonymised by the ID
 //     alone once its author is forgotten.
