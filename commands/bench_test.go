@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/commandstest"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/sqlite"
@@ -55,7 +56,9 @@ func BenchmarkCheckout(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("%s/clients=%d/checkout", s.name, clients), func(b *testing.B) {
 				st := s.open(b)
-				co := testCheckout(commands.NewExecutor(st, commands.NewRegistry(), commands.Options{}))
+				x := commands.NewExecutor(st, commands.NewRegistry(), commands.Options{})
+				commandstest.Customer(b, x, testCart("").CustomerID, domain.UAE)
+				co := testCheckout(x)
 				var n atomic.Int64
 				parallel(b, clients, func() {
 					if _, err := co.Handle(context.Background(), testCart(domain.OrderID(fmt.Sprintf("bench-%d", n.Add(1)))), commands.Meta{}); err != nil {

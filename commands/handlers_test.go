@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/commandstest"
 	invcmd "github.com/souq-market/souq/commands/inventory"
 	ordercmd "github.com/souq-market/souq/commands/order"
 	paycmd "github.com/souq-market/souq/commands/payment"
@@ -229,6 +230,7 @@ func TestCheckoutAndOrderLifecycle(t *testing.T) {
 	st := memory.New(memory.Options{})
 	x := newExec(t, st, 0)
 	co := testCheckout(x)
+	commandstest.Customer(t, x, testCart("").CustomerID, domain.UAE)
 	q := must(co.Quote(ctx, testCart("o-1")))(t)
 	if len(types(t, st, "order-o-1")) != 0 {
 		t.Fatal("a quote wrote")

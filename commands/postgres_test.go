@@ -8,12 +8,16 @@ import (
 	"time"
 
 	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/commandstest"
 	invcmd "github.com/souq-market/souq/commands/inventory"
 	paycmd "github.com/souq-market/souq/commands/payment"
+	usercmd "github.com/souq-market/souq/commands/user"
 	walletcmd "github.com/souq-market/souq/commands/wallet"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/inventory"
+	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/domain/payment"
+	"github.com/souq-market/souq/domain/user"
 	"github.com/souq-market/souq/domain/wallet"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/postgres"
@@ -158,4 +162,61 @@ func TestPostgresSameProviderEventTwentyTimes(t *testing.T) {
 		}
 	}
 	wantTypes(t, st, "payment-p1", payment.TypeInitiated, payment.TypeAuthorized, payment.TypeCaptured)
+}
+
+// Checkouts racing a change of the default address on PostgreSQL: each
+// order records one whole entry of the address book — the default before
+// the change or after it, never a mix — and all are placed.
+func TestPostgresCheckoutsRaceADefaultAddressChange(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	st := openPostgres(t)
+	x := commands.NewExecutor(st, commands.NewRegistry(), commands.Options{Retries: 20, Backoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond})
+	customer := testCart("").CustomerID
+	commandstest.Customer(t, x, customer, domain.UAE)
+	office := user.Address{Recipient: "Office desk", Phone: "+971 4 123 4567", Line1: "Office 3, Bay Square", City: "Dubai", Country: domain.UAE}
+	userStep := func(decide func(*user.User) error) error {
+		stream, _ := usercmd.UserStream(user.ID(customer))
+		_, err := commands.Execute(ctx, x, commands.Meta{}, commands.Step[*user.User]{Stream: stream,
+			New: func() *user.User { return user.New(user.ID(customer)) }, Decide: decide})
+		return err
+	}
+	if err := userStep(func(u *user.User) error {
+		return u.AddAddress(user.AddAddress{AddressID: "a-office", Address: office}, time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	co := testCheckout(x)
+	const buyers = 20
+	errs := race(buyers+1, func(i int) error {
+		if i == buyers {
+			return userStep(func(u *user.User) error {
+				return u.SetDefaultAddress(user.SetDefaultAddress{AddressID: "a-office"}, time.Now())
+			})
+		}
+		_, err := co.Handle(ctx, testCart(domain.OrderID(fmt.Sprintf("o-%d", i))), commands.Meta{})
+		return err
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("writer %d: %v", i, err)
+		}
+	}
+	for i := range buyers {
+		id := domain.OrderID(fmt.Sprintf("o-%d", i))
+		stream, _ := commands.OrderStream(id)
+		o, err := commands.Load(ctx, x, stream, func() *order.Order { return order.New(id) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := o.ShipTo()
+		switch {
+		case !ok:
+			t.Errorf("%s records no ship-to", id)
+		case got.AddressID == string(commandstest.HomeAddress) && got.Line1 == "1 Test Street" && got.Recipient == "Customer "+string(customer):
+		case got.AddressID == "a-office" && got.Line1 == office.Line1 && got.Recipient == office.Recipient && got.Phone == office.Phone:
+		default:
+			t.Errorf("%s ships to %+v: no one entry of the book", id, got)
+		}
+	}
 }

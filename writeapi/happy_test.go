@@ -11,6 +11,7 @@ import (
 	ordercmd "github.com/souq-market/souq/commands/order"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/order"
+	"github.com/souq-market/souq/domain/user"
 	"github.com/souq-market/souq/internal/auth"
 )
 
@@ -62,7 +63,8 @@ func TestEveryRouteHappyPath(t *testing.T) {
 	}
 	cart := `{"order_id":"o-1","country":"AE","payment_method":"cod","lines":[{"sku":"oud-50","quantity":1},{"sku":"musk-30","quantity":2}]}`
 	e.ok(e.post("/v1/orders", tc1, cart), 201, "order-o-1", order.TypePlaced, c1)
-	e.ok(e.post("/v1/orders", tc1, `{"order_id":"o-2","country":"SA","payment_method":"cod","lines":[{"sku":"oud-50","quantity":1}]}`), 201, "order-o-2", order.TypePlaced, c1)
+	e.address("c-1", "a-riyadh", user.Address{Recipient: "C One", Phone: "+966 50 123 4567", Line1: "King Fahd Road 1", City: "Riyadh", Country: domain.SaudiArabia})
+	e.ok(e.post("/v1/orders", tc1, `{"order_id":"o-2","country":"SA","payment_method":"cod","address_id":"a-riyadh","lines":[{"sku":"oud-50","quantity":1}]}`), 201, "order-o-2", order.TypePlaced, c1)
 
 	// Confirming is the checkout process manager's (no route): done here.
 	if _, err := (ordercmd.Confirm{Deps: ordercmd.Deps{Exec: e.exec, Now: time.Now}}).Handle(context.Background(),

@@ -14,8 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/commandstest"
+	usercmd "github.com/souq-market/souq/commands/user"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/product"
+	"github.com/souq-market/souq/domain/user"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/memory"
 	"github.com/souq-market/souq/internal/auth"
@@ -45,6 +48,12 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	t.Helper()
 	store := memory.New(memory.Options{})
 	t.Cleanup(func() { _ = store.Close() })
+	return newEnvOn(t, store, opts...)
+}
+
+// newEnvOn is newEnv over a store of the test's choosing.
+func newEnvOn(t testing.TB, store eventstore.Store, opts ...func(*Deps)) *env {
+	t.Helper()
 	exec := commands.NewExecutor(store, commands.NewRegistry(), commands.Options{Logger: slog.New(slog.DiscardHandler)})
 	signer := testVerifier(t)
 	d := Deps{Store: store, Exec: exec, Auth: signer, Logger: slog.New(slog.DiscardHandler),
@@ -59,7 +68,24 @@ func newEnv(t testing.TB, opts ...func(*Deps)) *env {
 	e := &env{t: t, store: store, exec: exec, h: api.Handler(), signer: signer}
 	e.list("p-1", "v-1", "oud-50")
 	e.list("p-2", "v-2", "musk-30")
+	// The customers the tests check out as, each with a home address in
+	// the UAE (the default) for checkout to ship to.
+	for _, c := range []domain.CustomerID{"c-1", "c-2"} {
+		commandstest.Customer(t, exec, c, domain.UAE)
+	}
 	return e
+}
+
+// address adds an entry to a customer's address book, as POST
+// /v1/me/addresses would.
+func (e *env) address(customer string, id user.AddressID, a user.Address) {
+	e.t.Helper()
+	stream, _ := usercmd.UserStream(user.ID(customer))
+	if _, err := commands.Execute(context.Background(), e.exec, commands.Meta{Actor: eventstore.Actor{UserID: customer, Role: "customer"}},
+		commands.Step[*user.User]{Stream: stream, New: func() *user.User { return user.New(user.ID(customer)) },
+			Decide: func(u *user.User) error { return u.AddAddress(user.AddAddress{AddressID: id, Address: a}, time.Now()) }}); err != nil {
+		e.t.Fatalf("address %s of %s: %v", id, customer, err)
+	}
 }
 
 // list puts a product on sale through the executor, as the product

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/commandstest"
 	ordercmd "github.com/souq-market/souq/commands/order"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/order"
@@ -117,6 +118,7 @@ func newLoad(b *testing.B, store eventstore.Store) *load {
 	e := &env{t: b, store: store, exec: exec}
 	e.list("p-1", "v-1", "oud-50")
 	e.list("p-2", "v-2", "musk-30")
+	commandstest.Customer(b, exec, "c-1", domain.UAE) // checkout ships to c-1's default address
 	signer := testVerifier(b)
 	cat := catalog.New(store, exec.Registry(), 1500)
 	api, err := New(Deps{Store: store, Exec: exec, Auth: signer, Catalog: cat, Logger: logger,

@@ -6,7 +6,9 @@ import (
 
 	shipcmd "github.com/souq-market/souq/commands/shipment"
 	"github.com/souq-market/souq/domain"
+	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/domain/user"
+	"github.com/souq-market/souq/internal/pii"
 )
 
 // Limits of a parcel as POST /v1/shipments takes it: past them no carrier
@@ -23,8 +25,8 @@ const (
 // catalogue stays as it is), so nothing of the customer's lives in the
 // log because a parcel was booked.
 //
-// The order records no shipping address (checkout takes none), so ship_to
-// is the vendor's to send, as ship_from is.
+// ship_to may be left out: the parcel then goes to the order's ship-to,
+// the copy of the customer's address taken at checkout (fillShipTo).
 
 // partyIn is one end of a parcel's journey.
 type partyIn struct {
@@ -54,7 +56,9 @@ func (p *shipmentReq) validateParcel(v *domain.Validation) {
 		return
 	}
 	p.parcel.From = p.ShipFrom.party(v, "ship_from")
-	p.parcel.To = p.ShipTo.party(v, "ship_to")
+	if p.ShipTo != nil { // else the order's (fillShipTo)
+		p.parcel.To = p.ShipTo.party(v, "ship_to")
+	}
 	if v.Positive("weight_grams", int64(p.WeightGrams)) {
 		v.Check(p.WeightGrams <= maxWeightGrams, "weight_grams", domain.ProblemInvalid, "must be at most %d", maxWeightGrams)
 	}
@@ -66,6 +70,28 @@ func (p *shipmentReq) validateParcel(v *domain.Validation) {
 	if m := p.DeclaredValue.money(v, "declared_value", false); m.Valid() && v.Money("declared_value", m, "") {
 		p.parcel.Value = m
 	}
+}
+
+// fillShipTo makes the order's ship-to the parcel's ship_to when the
+// vendor sent a parcel without one. An order placed before orders
+// recorded a ship-to has none, and a forgotten customer's reads as
+// erased: then the vendor must send ship_to, as before.
+func (p *shipmentReq) fillShipTo(o *order.Order) error {
+	if !p.parcelGiven() || p.ShipTo != nil {
+		return nil
+	}
+	var v domain.Validation
+	to, ok := o.ShipTo()
+	switch {
+	case !ok:
+		v.Add("ship_to", domain.ProblemRequired, "order %s records no ship-to (placed before orders did): send ship_to", o.ID())
+	case to.Recipient == pii.Erased || to.Phone == pii.Erased || to.Line1 == pii.Erased:
+		v.Add("ship_to", domain.ProblemRequired, "the customer of order %s was forgotten, their address with them: send ship_to", o.ID())
+	default:
+		p.parcel.To = shipcmd.Party{Name: to.Recipient, Phone: to.Phone, Line1: to.Line1, Line2: to.Line2, City: to.City,
+			Region: to.Region, PostalCode: to.PostalCode, Country: to.Country}
+	}
+	return v.Err()
 }
 
 // refuseParcel names every parcel field sent with a label bought elsewhere: souq

@@ -99,14 +99,14 @@ func TestShipmentParcelRefused(t *testing.T) {
 		status     int
 		fields     []string // every one must be named
 	}{
-		{"weight only", `"weight_grams":100`, 422, []string{"ship_from", "ship_to"}},
+		{"weight only (ship_to: the order's)", `"weight_grams":100`, 422, []string{"ship_from"}},
 		{"no weight", from + `,` + to, 422, []string{"weight_grams"}},
 		{"negative weight and pieces", from + `,` + to + `,"weight_grams":-1,"pieces":-2`, 422, []string{"weight_grams", "pieces"}},
 		{"a tonne, 1000 pieces", from + `,` + to + `,"weight_grams":1000000,"pieces":1000`, 422, []string{"weight_grams", "pieces"}},
 		{"weight as a string", from + `,` + to + `,"weight_grams":"1500"`, 422, []string{"weight_grams"}},
 		{"weight as a float", from + `,` + to + `,"weight_grams":1.5`, 422, []string{"weight_grams"}},
 		{"weight past int64", from + `,` + to + `,"weight_grams":99999999999999999999`, 422, []string{"weight_grams"}},
-		{"ship_to null", from + `,"ship_to":null,"weight_grams":100`, 422, []string{"ship_to"}},
+		{"ship_to null (the order's)", from + `,"ship_to":null,"weight_grams":100,"pieces":-1`, 422, []string{"pieces"}},
 		{"ship_to a string", from + `,"ship_to":"Abu Dhabi","weight_grams":100`, 422, []string{"ship_to"}},
 		{"empty ends", `"ship_from":{},"ship_to":{},"weight_grams":100`, 422, []string{"ship_from.name", "ship_from.phone",
 			"ship_from.line1", "ship_from.city", "ship_from.country", "ship_to.name", "ship_to.phone", "ship_to.line1", "ship_to.city", "ship_to.country"}},

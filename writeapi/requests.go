@@ -12,6 +12,7 @@ import (
 	"github.com/souq-market/souq/domain/inventory"
 	"github.com/souq-market/souq/domain/order"
 	"github.com/souq-market/souq/domain/shipment"
+	"github.com/souq-market/souq/domain/user"
 	"github.com/souq-market/souq/domain/wallet"
 	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
@@ -104,6 +105,7 @@ type checkoutReq struct {
 	Lines         []checkoutLine      `json:"lines"`
 	AffiliateID   domain.AffiliateID  `json:"affiliate_id"`
 	WalletAmount  *moneyIn            `json:"wallet_amount"`
+	AddressID     user.AddressID      `json:"address_id"` // "": the customer's default address
 	wallet        domain.Money
 }
 
@@ -128,13 +130,16 @@ func (r *checkoutReq) validate(v *domain.Validation) {
 	if r.AffiliateID != "" {
 		v.ID("affiliate_id", string(r.AffiliateID))
 	}
+	if r.AddressID != "" {
+		v.ID("address_id", string(r.AddressID))
+	}
 	r.wallet = r.WalletAmount.money(v, "wallet_amount", false)
 }
 
 // cart is the checkout command: the customer is the caller, never a field.
 func (r *checkoutReq) cart(a auth.Actor) ordercmd.Cart {
 	c := ordercmd.Cart{OrderID: r.OrderID, CustomerID: domain.CustomerID(a.UserID), Country: r.Country,
-		PaymentMethod: r.PaymentMethod, AffiliateID: r.AffiliateID, WalletAmount: r.wallet}
+		PaymentMethod: r.PaymentMethod, AffiliateID: r.AffiliateID, WalletAmount: r.wallet, AddressID: r.AddressID}
 	for _, l := range r.Lines {
 		c.Lines = append(c.Lines, ordercmd.CartLine{SKU: l.SKU, Quantity: l.Quantity})
 	}

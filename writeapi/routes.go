@@ -107,7 +107,7 @@ func (s *server) routes() {
 
 	checkout := ordercmd.Checkout{Deps: ord, Catalog: s.catalog, Policy: s.policy}
 	handle(s, route[*checkoutReq]{
-		op:    httpx.Operation{Method: "POST", Path: "/v1/orders", ID: "checkout", Tag: "orders", Status: 201, Summary: "Check a cart out: prices from the catalog, one sub-order per vendor."},
+		op:    httpx.Operation{Method: "POST", Path: "/v1/orders", ID: "checkout", Tag: "orders", Status: 201, Summary: "Check a cart out: prices from the catalog, one sub-order per vendor, shipped to an entry of the caller's address book (address_id; without it, their default address), copied onto the order."},
 		roles: []auth.Role{auth.Customer}, body: func() *checkoutReq { return &checkoutReq{} },
 		target: func(_ context.Context, _ *call, r *checkoutReq) (string, error) {
 			return commands.OrderStream(r.OrderID)
@@ -202,7 +202,7 @@ func (s *server) routes() {
 	})
 
 	handle(s, route[*shipmentReq]{
-		op:    httpx.Operation{Method: "POST", Path: "/v1/shipments", ID: "createShipment", Tag: "shipments", Status: 201, Summary: "Ship a sub-order: record a label bought elsewhere, or, sent without tracking_number and label_key, have the configured carrier book one — for a real carrier, with the parcel (ship_from, ship_to, weight_grams; pieces, contents, declared_value), which goes to the carrier only and is not recorded."},
+		op:    httpx.Operation{Method: "POST", Path: "/v1/shipments", ID: "createShipment", Tag: "shipments", Status: 201, Summary: "Ship a sub-order: record a label bought elsewhere, or, sent without tracking_number and label_key, have the configured carrier book one — for a real carrier, with the parcel (ship_from, weight_grams; ship_to, else the order's ship-to; pieces, contents, declared_value), which goes to the carrier only and is not recorded."},
 		roles: vendorRoles, body: func() *shipmentReq { return &shipmentReq{} },
 		target: func(ctx context.Context, c *call, r *shipmentReq) (string, error) {
 			o, _, err := s.order(ctx, string(r.OrderID))
@@ -217,6 +217,9 @@ func (s *server) routes() {
 				return "", forbidden("sub-order %s is not yours", r.SubOrderID)
 			}
 			r.vendor = sub.VendorID // from the order, never from the client
+			if err := r.fillShipTo(o); err != nil {
+				return "", err
+			}
 			return commands.ShipmentStream(r.ShipmentID)
 		},
 		run: func(ctx context.Context, c *call, r *shipmentReq) (commands.Result, error) {

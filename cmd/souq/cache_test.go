@@ -18,6 +18,7 @@ import (
 func TestProductPageAndLiveEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	seedListing(t, dir, "v-1", "oud-50")
+	seedCustomers(t, dir, "c-1")
 	addrs, stop := startInProcess(t, []string{"serve"}, map[string]string{
 		"SOUQ_DATA_DIR": dir, "SOUQ_LOG_FORMAT": "json", "SOUQ_WRITE_ADDR": "127.0.0.1:0", "SOUQ_READ_ADDR": "127.0.0.1:0",
 		"SOUQ_SHUTDOWN_TIMEOUT": "20s",

@@ -183,6 +183,33 @@ func forgetScenario(t *testing.T, env map[string]string, grep func(*testing.T, [
 		}
 		return out.String()
 	}
+	// The order's ship-to, as the auditors' export of the order's stream
+	// reads it, and its totals.
+	placedOrder := func() (shipTo map[string]string, totals string) {
+		var out bytes.Buffer
+		if code := run(ctx, environment{args: []string{"audit", "stream", "order-o-1", "--format", "jsonl"}, getenv: func(k string) string { return env[k] },
+			stdout: &out, stderr: io.Discard}); code != exitOK {
+			t.Fatalf("souq audit stream order-o-1: exit %d", code)
+		}
+		for line := range strings.SplitSeq(out.String(), "\n") {
+			var row struct {
+				Type string `json:"type"`
+				Data struct {
+					ShipTo map[string]string `json:"ship_to"`
+					Totals json.RawMessage   `json:"totals"`
+				} `json:"data"`
+			}
+			if json.Unmarshal([]byte(line), &row) == nil && row.Type == "order.placed" {
+				return row.Data.ShipTo, string(row.Data.Totals)
+			}
+		}
+		t.Fatalf("no order.placed in the audit of order-o-1:\n%.800s", out.String())
+		return nil, ""
+	}
+	shipBefore, totalsBefore := placedOrder()
+	if shipBefore["recipient"] != laylaPII[1] || shipBefore["phone"] != laylaPII[2] || shipBefore["line1"] != laylaPII[3] || shipBefore["city"] != "Dubai" {
+		t.Fatalf("before forget, the order does not ship to Layla's default address: %v", shipBefore)
+	}
 	kpiBefore := kpis(placed)
 	// Before: readable where souq shows it — the staff's integration feed
 	// (user.registered) and the auditors' history.
@@ -216,6 +243,15 @@ func forgetScenario(t *testing.T, env map[string]string, grep func(*testing.T, [
 	}
 	if !strings.Contains(f, omarPII[0]) || !strings.Contains(audit(omar), omarPII[1]) {
 		t.Errorf("another customer's data was erased too")
+	}
+	shipAfter, totalsAfter := placedOrder()
+	for _, f := range []string{"recipient", "phone", "line1"} {
+		if shipAfter[f] != "[erased]" {
+			t.Errorf("after forget the order's ship-to %s reads %q, not [erased]", f, shipAfter[f])
+		}
+	}
+	if shipAfter["city"] != "Dubai" || shipAfter["country"] != "AE" || totalsAfter != totalsBefore {
+		t.Errorf("forget changed what is not personal on the order: ship-to %v, totals %s (before %s)", shipAfter, totalsAfter, totalsBefore)
 	}
 	if after := kpis(pos[1]); after != kpiBefore {
 		t.Errorf("KPIs changed with forget:\nbefore %s\nafter  %s", kpiBefore, after)

@@ -77,6 +77,9 @@ func TestConfirmedOrderTextsTheCustomer(t *testing.T) {
 	if resp, body := (client{t, w, vendor}).do("POST", "/v1/inventory/oud-50/receipts", `{"location":"main","quantity":10}`); resp.StatusCode != 200 {
 		t.Fatalf("receive stock: %d %s", resp.StatusCode, body)
 	}
+	if resp, body := (client{t, w, tok}).do("POST", "/v1/me/addresses", `{"address_id":"home","recipient":"مريم","phone":"+971501234567","line1":"Villa 7","city":"Dubai","country":"AE"}`); resp.StatusCode != 201 {
+		t.Fatalf("add address: %d %s", resp.StatusCode, body)
+	}
 	if resp, body := (client{t, w, tok}).do("POST", "/v1/orders", `{"order_id":"o-n1","country":"AE","payment_method":"cod","lines":[{"sku":"oud-50","quantity":1}]}`); resp.StatusCode != 201 {
 		t.Fatalf("checkout: %d %s", resp.StatusCode, body)
 	}

@@ -3,18 +3,22 @@
 // the order aggregate itself, and readers of what a stream holds. Tests
 // only; it imports testing.
 //
-// It may import commands, domain, eventstore and eventstore/memory.
+// It may import commands, commands/user, domain, eventstore and
+// eventstore/memory.
 package commandstest
 
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/souq-market/souq/commands"
+	usercmd "github.com/souq-market/souq/commands/user"
 	"github.com/souq-market/souq/domain"
 	"github.com/souq-market/souq/domain/order"
+	"github.com/souq-market/souq/domain/user"
 	"github.com/souq-market/souq/eventstore"
 	"github.com/souq-market/souq/eventstore/memory"
 )
@@ -42,6 +46,39 @@ func Money(t testing.TB, n int64, c domain.Currency) domain.Money {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// HomeAddress is the entry Customer puts in an address book, as its default.
+const HomeAddress user.AddressID = "a-home"
+
+// Customer registers id as a customer whose address book holds one
+// address in country (HomeAddress, the default): what checkout needs to
+// ship an order. Registering again is a retry, so tests may call it for
+// every order. The password hash is a well-formed bcrypt hash of nothing
+// anyone logs in with.
+func Customer(t testing.TB, x *commands.Executor, id domain.CustomerID, country domain.Country) {
+	t.Helper()
+	uid := user.ID(id)
+	stream, err := usercmd.UserStream(uid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := user.Address{Label: "home", Recipient: "Customer " + string(id), Phone: "+971 50 000 0000", Line1: "1 Test Street",
+		City: "Dubai", Country: country}
+	if country == domain.SaudiArabia {
+		home.Phone, home.City = "+966 50 000 0000", "Riyadh"
+	}
+	_, err = commands.Execute(context.Background(), x, commands.Meta{Actor: eventstore.Actor{UserID: string(id), Role: string(user.Customer)}},
+		commands.Step[*user.User]{Stream: stream, New: func() *user.User { return user.New(uid) }, Decide: func(u *user.User) error {
+			hash := "$2a$10$" + strings.Repeat("x", 53)
+			if err := u.Register(user.Register{Email: string(id) + "@example.ae", PasswordHash: hash, Role: user.Customer, Profile: user.Profile{Name: "Customer " + string(id)}}, T0); err != nil {
+				return err
+			}
+			return u.AddAddress(user.AddAddress{AddressID: HomeAddress, Address: home, Default: true}, T0)
+		}})
+	if err != nil {
+		t.Fatalf("customer %s: %v", id, err)
+	}
 }
 
 // Order is an order to set up: who, through which affiliate, what.

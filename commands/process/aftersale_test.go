@@ -10,6 +10,7 @@ import (
 
 	"github.com/souq-market/souq/commands"
 	affcmd "github.com/souq-market/souq/commands/affiliate"
+	"github.com/souq-market/souq/commands/commandstest"
 	ordercmd "github.com/souq-market/souq/commands/order"
 	"github.com/souq-market/souq/commands/process"
 	retcmd "github.com/souq-market/souq/commands/returns"
@@ -96,6 +97,7 @@ func newAftersale(t *testing.T) *aftersale {
 	w.receive("musk-10", 5)
 	cart := ordercmd.Cart{OrderID: "o-1", CustomerID: "c-1", Country: "AE", PaymentMethod: order.PayByCard, AffiliateID: "a-1",
 		Lines: []ordercmd.CartLine{{SKU: "oud-50", Quantity: 1}, {SKU: "musk-10", Quantity: 1}}}
+	commandstest.Customer(t, w.exec, cart.CustomerID, domain.UAE) // an address book to ship to
 	if _, err := (ordercmd.Checkout{Deps: ordercmd.Deps{Exec: w.exec, Now: w.clock.Now}, Catalog: twoVendors,
 		Policy: ordercmd.Policy{CashbackRate: 500, ReturnWindowDays: 14}}).Handle(w.ctx, cart, commands.Meta{}); err != nil {
 		t.Fatalf("checkout: %v", err)

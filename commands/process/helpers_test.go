@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/commandstest"
 	invcmd "github.com/souq-market/souq/commands/inventory"
 	ordercmd "github.com/souq-market/souq/commands/order"
 	paycmd "github.com/souq-market/souq/commands/payment"
@@ -161,6 +162,7 @@ func (w *world) checkout(id domain.OrderID, customer domain.CustomerID, method o
 		cart.WalletAmount = aed(walletPart)
 	}
 	meta := commands.Meta{CommandID: commands.DeriveID("test-checkout", string(id)), Actor: eventstore.Actor{UserID: string(customer), Role: "customer"}}
+	commandstest.Customer(w.t, w.exec, customer, domain.UAE) // an address book to ship to
 	_, err := ordercmd.Checkout{Deps: ordercmd.Deps{Exec: w.exec, Now: w.clock.Now}, Catalog: catalog{}}.Handle(w.ctx, cart, meta)
 	return meta, err
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/souq-market/souq/commands"
+	"github.com/souq-market/souq/commands/commandstest"
 	invcmd "github.com/souq-market/souq/commands/inventory"
 	ordercmd "github.com/souq-market/souq/commands/order"
 	"github.com/souq-market/souq/commands/process"
@@ -101,6 +102,7 @@ func TestSandboxCarrierDeliversAConfirmedOrder(t *testing.T) {
 	}
 	cart := ordercmd.Cart{OrderID: "o-1", CustomerID: "c-1", Country: "AE", PaymentMethod: order.PayByCard,
 		Lines: []ordercmd.CartLine{{SKU: "oud-50", Quantity: 1}}}
+	commandstest.Customer(t, exec, cart.CustomerID, domain.UAE) // an address book to ship to
 	if _, err := (ordercmd.Checkout{Deps: ordercmd.Deps{Exec: exec, Now: time.Now}, Catalog: catalog{}}).Handle(ctx, cart,
 		commands.Meta{Actor: eventstore.Actor{UserID: "c-1", Role: "customer"}}); err != nil {
 		t.Fatal(err)
