@@ -19,8 +19,10 @@ type Item struct {
 	Stock     map[domain.SKU]map[domain.LocationID]int64
 }
 
-// Locations are the warehouses stock is received at.
-func Locations() []domain.LocationID { return []domain.LocationID{"dxb-1", "ruh-1"} }
+// Warehouse is where the catalog's stock lies: the location checkout
+// reserves at (commands/process.DefaultLocation), so every bottle a shopper
+// sees in stock can be bought.
+const Warehouse domain.LocationID = "main"
 
 type pair struct{ en, ar string }
 
@@ -255,9 +257,11 @@ func item(seed uint64, i int) Item {
 		variants = append(variants, product.Variant{SKU: sku, SizeML: ml, Prices: map[domain.Currency]domain.Money{
 			domain.AED: money(aed, domain.AED), domain.SAR: money(sar, domain.SAR)}})
 		stock[sku] = map[domain.LocationID]int64{}
-		for _, loc := range Locations() {
+		// Two deliveries, each likely: the draws of a catalog that once
+		// kept two locations, so a seed still generates the same catalog.
+		for range 2 {
 			if r.IntN(100) < 70 {
-				stock[sku][loc] = int64(1 + r.IntN(40))
+				stock[sku][Warehouse] += int64(1 + r.IntN(40))
 			}
 		}
 	}
