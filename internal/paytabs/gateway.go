@@ -168,6 +168,9 @@ func (g *Gateway) followUp(ctx context.Context, typ, ref, cart string, m domain.
 	if t, found, err := g.find(ctx, cart); err != nil {
 		return err
 	} else if found {
+		if err := sameFollowUp(t, typ, ref, m); err != nil {
+			return err
+		}
 		return outcome(typ, t)
 	}
 	t, err := g.send(ctx, typ, request{ProfileID: g.cfg.ProfileID, TranType: typ, TranClass: "ecom", CartID: cart, CartCurrency: string(m.Currency()),
@@ -177,12 +180,28 @@ func (g *Gateway) followUp(ctx context.Context, typ, ref, cart string, m domain.
 		if ferr != nil || !found {
 			return err
 		}
+		if err := sameFollowUp(again, typ, ref, m); err != nil {
+			return err
+		}
 		t, err = again, nil
 	}
 	if err != nil {
 		return err
 	}
 	return outcome(typ, t)
+}
+
+// sameFollowUp checks that a transaction found by its cart is the very
+// follow-up asked for — of this sale, of this type, for this amount — and
+// not another payment's that happens to carry the same key: answering
+// that one would record a refund for which no money moved.
+func sameFollowUp(t Transaction, typ, ref string, m domain.Money) error {
+	got, err := t.Amount()
+	if t.PreviousTranRef != ref || t.Type() != typ || err != nil || got != m {
+		return domain.Errorf(domain.Conflict, psp.CodeRefused,
+			"PayTabs cart %s already names a %s of %s for %s, not this %s of %s for %s", t.CartID, t.Type(), t.PreviousTranRef, t.CartAmount, typ, ref, m)
+	}
+	return nil
 }
 
 // outcome reads a follow-up's result: authorised (or pending, for a

@@ -180,6 +180,33 @@ func TestRefundAnswerLost(t *testing.T) {
 	}
 }
 
+// A refund key already used for another payment's refund is not that
+// refund: answering it as done would record a refund of this payment with
+// no money moved. So is a retry with another amount.
+func TestRefundKeyOfAnotherPayment(t *testing.T) {
+	s, g := stub(t)
+	ctx := context.Background()
+	var refs []string
+	for _, id := range []domain.PaymentID{"pay-a", "pay-b"} {
+		st, _ := g.Start(ctx, paycmd.StartRequest{Key: string(id), PaymentID: id, OrderID: "o", CustomerID: "c", Amount: money(t, 9000, domain.BHD)})
+		if err := s.Pay(st.ProviderRef, true); err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, st.ProviderRef)
+	}
+	if err := g.Refund(ctx, paycmd.RefundRequest{Key: "rf-1", ProviderRef: refs[0], Amount: money(t, 9000, domain.BHD)}); err != nil {
+		t.Fatal(err)
+	}
+	err := g.Refund(ctx, paycmd.RefundRequest{Key: "rf-1", ProviderRef: refs[1], Amount: money(t, 9000, domain.BHD)})
+	if domain.KindOf(err) != domain.Conflict {
+		t.Fatalf("payment B refunded under payment A's refund key: %v, want a conflict", err)
+	}
+	err = g.Refund(ctx, paycmd.RefundRequest{Key: "rf-1", ProviderRef: refs[0], Amount: money(t, 4000, domain.BHD)})
+	if domain.KindOf(err) != domain.Conflict {
+		t.Fatalf("the key retried for another amount: %v, want a conflict", err)
+	}
+}
+
 func TestCancel(t *testing.T) {
 	s, g := stub(t)
 	ctx := context.Background()
