@@ -349,13 +349,37 @@ func (k *SQL) Forget(ctx context.Context, subject string) error {
 		return fmt.Errorf("keyring: forget %s: %w", subject, err)
 	}
 	if !k.postgres {
-		var busy, logFrames, checkpointed int
-		err := k.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed)
+		busy, err := k.truncateWAL(ctx)
 		if err != nil || busy != 0 {
 			k.log.Warn("keyring: the WAL still holds frames from before the forget until it wraps", slog.Any("error", err), slog.Int("busy", busy))
 		}
 	}
 	return nil
+}
+
+// truncateWAL empties the WAL, where the deleted key's frames may linger,
+// without waiting: a TRUNCATE checkpoint blocks new writers while it waits
+// for readers, so with the pool's busy timeout a forget during a long read
+// would stall the event store's appends until they failed.
+func (k *SQL) truncateWAL(ctx context.Context) (busy int, err error) {
+	conn, err := k.db.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = conn.Close() }()
+	var timeout int
+	if err := conn.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&timeout); err != nil {
+		return 0, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		return 0, err
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`PRAGMA busy_timeout = %d`, timeout))
+	}()
+	var logFrames, checkpointed int
+	err = conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &checkpointed)
+	return busy, err
 }
 
 func (k *SQL) wrap(subject string, key []byte) ([]byte, error) {
