@@ -52,7 +52,7 @@ func coreAPI(t *testing.T, wait Waiter) *httpx.API {
 		h.Add("wallet-w-1", wallet.Credited{Reference: "t", Source: wallet.SourceTopUp, Amount: aed(100),
 			Entries: []wallet.Entry{{Account: wallet.TopUps, Amount: aed(-100)}, {Account: wallet.Available, Amount: aed(100)}}, At: at})
 	}
-	h.Add("shipment-sh-1", shipment.Created{ShipmentID: "sh-1", OrderID: "o-1", SubOrderID: "o-1-s1", VendorID: "v-1", Carrier: shipment.DHL, TrackingNumber: "TRK1", LabelKey: "l", At: at})
+	h.Add("shipment-sh-1", shipment.Created{ShipmentID: "sh-1", OrderID: "o-1", SubOrderID: "o-1-s1", VendorID: "v-1", Carrier: shipment.DHL, TrackingNumber: "TRK1", LabelKey: "labels/v-1/l.pdf", At: at})
 	h.Add("product-p-1", product.Listed{ProductID: "p-1", VendorID: "v-1", Variants: []product.Variant{{SKU: "oud-50"}}, At: at})
 	h.Add("inventory-oud-50@dxb", inventory.Received{SKU: "oud-50", Location: "dxb", Quantity: 7, At: at})
 
@@ -138,6 +138,20 @@ func TestCoreRoutes(t *testing.T) {
 		}
 		if c.code >= 400 && rec.Header().Get("Content-Type") != httpx.ContentType {
 			t.Errorf("%s GET %s: error as %s", c.token, c.path, rec.Header().Get("Content-Type"))
+		}
+	}
+
+	// The label's key is on the page for its vendor and staff, who may
+	// have a link to it (GET /v1/blob-links), and not for the customer,
+	// whom that route refuses.
+	for token, shown := range map[string]bool{"v1": true, "admin": true, "auditor": true, "c1": false} {
+		rec := serve(api, token, "/v1/shipments/TRK1")
+		var tr shipmentq.Tracking
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &tr) != nil {
+			t.Fatalf("%s GET /v1/shipments/TRK1: %d %s", token, rec.Code, rec.Body)
+		}
+		if got := tr.LabelKey == "labels/v-1/l.pdf"; got != shown || (!shown && (strings.Contains(rec.Body.String(), "label_key") || strings.Contains(rec.Body.String(), "labels/"))) {
+			t.Errorf("%s: the tracking page shows the label key %v, want %v: %s", token, got, shown, rec.Body)
 		}
 	}
 

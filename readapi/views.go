@@ -5,13 +5,14 @@ import (
 
 	"github.com/souq-market/souq/internal/auth"
 	"github.com/souq-market/souq/internal/httpx"
+	"github.com/souq-market/souq/projections/shipments/shipmentq"
 	"github.com/souq-market/souq/projections/wallets/walletq"
 )
 
 // View names of the wallets, shipments and inventory routes.
 const (
 	ViewWallets   = "wallets"
-	ViewShipments = "shipments"
+	ViewShipments = shipmentq.View
 	ViewInventory = "inventory"
 )
 
@@ -76,7 +77,7 @@ func (s *Server) shipmentRoutes() {
 		return
 	}
 	s.Handle(Route{
-		Op:    httpx.Operation{Path: "/v1/shipments/{tracking}", ID: "trackShipment", Tag: "shipments", Summary: "A parcel's tracking page by tracking number (?carrier), with the carrier events in the order they happened."},
+		Op:    httpx.Operation{Path: "/v1/shipments/{tracking}", ID: "trackShipment", Tag: "shipments", Summary: "A parcel's tracking page by tracking number (?carrier), with the carrier events in the order they happened; for the parcel's vendor and staff, label_key, the label PDF's key for getBlobLink."},
 		Roles: []auth.Role{auth.Customer, auth.Vendor, auth.Admin, auth.SuperAdmin, auth.Auditor}, Views: []string{ViewShipments},
 		Read: func(ctx context.Context, c *Call) (any, error) {
 			carrier, err := c.Param("carrier")
@@ -101,6 +102,9 @@ func (s *Server) shipmentRoutes() {
 				if err != nil || o.CustomerID != c.Caller.UserID {
 					return nil, notOwner("shipment " + tr.ShipmentID)
 				}
+				// The label is the vendor's to print: GET /v1/blob-links
+				// refuses a customer its key, so the page does not show it.
+				tr.LabelKey = ""
 			}
 			return tr, nil
 		},

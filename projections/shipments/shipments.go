@@ -11,8 +11,9 @@ import (
 	"github.com/souq-market/souq/projections/shipments/shipmentq"
 )
 
-// Name is the projector's checkpoint key.
-const Name = "shipments"
+// Name is the projector's checkpoint key: shipmentq.View, versioned with
+// the tables, so a new layout rebuilds from zero into tables of its own.
+const Name = shipmentq.View
 
 // Projector builds the shipments view.
 type Projector struct{ reg *eventstore.Registry }
@@ -25,13 +26,13 @@ func (*Projector) Name() string { return Name }
 func (*Projector) Tables() []projections.Table {
 	return []projections.Table{
 		{Name: shipmentq.TableShipments, DDL: []string{
-			`CREATE TABLE {tracking} (shipment_id TEXT PRIMARY KEY, carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
+			`CREATE TABLE {tracking_v2} (shipment_id TEXT PRIMARY KEY, carrier TEXT NOT NULL, tracking_number TEXT NOT NULL,
 				order_id TEXT NOT NULL, sub_order_id TEXT NOT NULL, vendor_id TEXT NOT NULL,
-				status TEXT NOT NULL, carrier_status TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
-			`CREATE INDEX {tracking}_by_number ON {tracking} (tracking_number, carrier)`,
+				status TEXT NOT NULL, carrier_status TEXT NOT NULL, label_key TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+			`CREATE INDEX {tracking_v2}_by_number ON {tracking_v2} (tracking_number, carrier)`,
 		}},
 		{Name: shipmentq.TableEvents, DDL: []string{
-			`CREATE TABLE {tracking_events} (shipment_id TEXT NOT NULL, event_id TEXT NOT NULL, seq BIGINT NOT NULL,
+			`CREATE TABLE {tracking_events_v2} (shipment_id TEXT NOT NULL, event_id TEXT NOT NULL, seq BIGINT NOT NULL,
 				occurred_at BIGINT NOT NULL, status TEXT NOT NULL, carrier_status TEXT NOT NULL, location TEXT NOT NULL,
 				PRIMARY KEY (shipment_id, event_id))`,
 		}},
@@ -39,10 +40,10 @@ func (*Projector) Tables() []projections.Table {
 }
 
 func (*Projector) Reset(ctx context.Context, tx *projections.Tx) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM {tracking}`); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM {tracking_v2}`); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `DELETE FROM {tracking_events}`)
+	_, err := tx.Exec(ctx, `DELETE FROM {tracking_events_v2}`)
 	return err
 }
 
@@ -59,20 +60,20 @@ func (p *Projector) HandleBatch(ctx context.Context, tx *projections.Tx, events 
 		id := strings.TrimPrefix(ev.StreamID, "shipment-")
 		switch e := e.(type) {
 		case shipment.Created:
-			_, err = tx.Exec(ctx, `INSERT INTO {tracking} (shipment_id, carrier, tracking_number, order_id, sub_order_id, vendor_id, status, carrier_status, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?)`, id, string(e.Carrier), e.TrackingNumber, string(e.OrderID), string(e.SubOrderID),
-				string(e.VendorID), string(shipment.StatusCreated), e.At.UnixNano(), e.At.UnixNano())
+			_, err = tx.Exec(ctx, `INSERT INTO {tracking_v2} (shipment_id, carrier, tracking_number, order_id, sub_order_id, vendor_id, status, carrier_status, label_key, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?)`, id, string(e.Carrier), e.TrackingNumber, string(e.OrderID), string(e.SubOrderID),
+				string(e.VendorID), string(shipment.StatusCreated), e.LabelKey, e.At.UnixNano(), e.At.UnixNano())
 			if err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO {tracking_events} (shipment_id, event_id, seq, occurred_at, status, carrier_status, location)
+				_, err = tx.Exec(ctx, `INSERT INTO {tracking_events_v2} (shipment_id, event_id, seq, occurred_at, status, carrier_status, location)
 					VALUES (?, ?, ?, ?, ?, 'label created', '')`, id, ev.ID, int64(ev.Position), e.At.UnixNano(), string(shipment.StatusCreated))
 			}
 		case shipment.StatusChanged:
 			// The status is that of the latest event by when it happened,
 			// whatever order the webhooks came in.
-			_, err = tx.Exec(ctx, `UPDATE {tracking} SET status = ?, carrier_status = ?, updated_at = ? WHERE shipment_id = ? AND updated_at <= ?`,
+			_, err = tx.Exec(ctx, `UPDATE {tracking_v2} SET status = ?, carrier_status = ?, updated_at = ? WHERE shipment_id = ? AND updated_at <= ?`,
 				string(e.Status), e.CarrierStatus, e.OccurredAt.UnixNano(), id, e.OccurredAt.UnixNano())
 			if err == nil {
-				_, err = tx.Exec(ctx, `INSERT INTO {tracking_events} (shipment_id, event_id, seq, occurred_at, status, carrier_status, location)
+				_, err = tx.Exec(ctx, `INSERT INTO {tracking_events_v2} (shipment_id, event_id, seq, occurred_at, status, carrier_status, location)
 					VALUES (?, ?, ?, ?, ?, ?, ?)`, id, ev.ID, int64(ev.Position), e.OccurredAt.UnixNano(), string(e.Status), e.CarrierStatus, e.Location)
 			}
 		}

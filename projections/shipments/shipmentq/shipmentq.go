@@ -7,25 +7,32 @@ import (
 	"time"
 )
 
-// The view's tables.
+// View is the shipments projector's name, and the tables are the view's.
+// All three carry the layout's version: the runner creates a view's tables
+// only when absent, so a new layout (v2 added label_key) takes new names and
+// is built from zero beside the old, never altered in place.
 const (
-	TableShipments = "tracking"
-	TableEvents    = "tracking_events"
+	View           = "shipments-v2"
+	TableShipments = "tracking_v2"
+	TableEvents    = "tracking_events_v2"
 )
 
 // Tracking is a parcel's page.
 type Tracking struct {
-	ShipmentID     string    `json:"shipment_id"`
-	Carrier        string    `json:"carrier"`
-	TrackingNumber string    `json:"tracking_number"`
-	OrderID        string    `json:"order_id"`
-	SubOrderID     string    `json:"sub_order_id"`
-	VendorID       string    `json:"vendor_id"`
-	Status         string    `json:"status"`
-	CarrierStatus  string    `json:"carrier_status"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
-	Timeline       []Step    `json:"timeline"`
+	ShipmentID     string `json:"shipment_id"`
+	Carrier        string `json:"carrier"`
+	TrackingNumber string `json:"tracking_number"`
+	OrderID        string `json:"order_id"`
+	SubOrderID     string `json:"sub_order_id"`
+	VendorID       string `json:"vendor_id"`
+	// LabelKey is the label PDF's blob key (GET /v1/blob-links?key=), for
+	// the shipment's vendor and staff; the read API blanks it for others.
+	LabelKey      string    `json:"label_key,omitempty"`
+	Status        string    `json:"status"`
+	CarrierStatus string    `json:"carrier_status"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	Timeline      []Step    `json:"timeline"`
 }
 
 // Step is one carrier event, oldest first.
@@ -46,7 +53,7 @@ type Reader struct {
 func New(db *sql.DB, rebind func(string) string) *Reader {
 	return &Reader{
 		db: db,
-		byNumber: rebind(`SELECT shipment_id, carrier, tracking_number, order_id, sub_order_id, vendor_id, status, carrier_status, created_at, updated_at
+		byNumber: rebind(`SELECT shipment_id, carrier, tracking_number, order_id, sub_order_id, vendor_id, status, carrier_status, label_key, created_at, updated_at
 			FROM ` + TableShipments + ` WHERE tracking_number = ? AND (? = '' OR carrier = ?) ORDER BY created_at DESC, shipment_id LIMIT 1`),
 		ev: rebind(`SELECT occurred_at, status, carrier_status, location FROM ` + TableEvents + ` WHERE shipment_id = ? ORDER BY occurred_at, seq`),
 	}
@@ -63,7 +70,7 @@ func (r *Reader) ByTracking(ctx context.Context, number, carrier string) (Tracki
 	var tr Tracking
 	var created, updated int64
 	if err := tx.QueryRowContext(ctx, r.byNumber, number, carrier, carrier).Scan(&tr.ShipmentID, &tr.Carrier, &tr.TrackingNumber, &tr.OrderID,
-		&tr.SubOrderID, &tr.VendorID, &tr.Status, &tr.CarrierStatus, &created, &updated); err != nil {
+		&tr.SubOrderID, &tr.VendorID, &tr.Status, &tr.CarrierStatus, &tr.LabelKey, &created, &updated); err != nil {
 		return Tracking{}, fmt.Errorf("shipmentq: %s: %w", number, err)
 	}
 	tr.CreatedAt, tr.UpdatedAt = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
