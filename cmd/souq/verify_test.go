@@ -106,7 +106,9 @@ func projectViews(t testing.TB, cfg config.Config, st eventstore.Store) {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = runner.Run(rctx) }()
 	defer func() { cancel(); <-done }()
-	wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
+	// Two minutes, and a second per 1,000 events beyond: the benchmark's
+	// million-event log takes longer than any test's.
+	wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute+time.Duration(head)*time.Millisecond)
 	defer wcancel()
 	for _, name := range runner.Names() {
 		if err := runner.WaitFor(wctx, name, head); err != nil {
