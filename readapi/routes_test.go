@@ -124,6 +124,10 @@ func TestCoreRoutes(t *testing.T) {
 		{"v1", "/v1/shipments/TRK1?carrier=dhl", 200, `"status":"created"`},
 		{"v2", "/v1/shipments/TRK1", 403, "auth.not_owner"},
 		{"admin", "/v1/shipments/TRK1?carrier=smsa", 404, "view.not_found"},
+		{"v1", "/v1/shipments/by-id/sh-1", 200, `"tracking_number":"TRK1"`},
+		{"v2", "/v1/shipments/by-id/sh-1", 403, "auth.not_owner"},
+		{"c2", "/v1/shipments/by-id/sh-1", 403, "auth.not_owner"},
+		{"admin", "/v1/shipments/by-id/sh-9", 404, "view.not_found"},
 
 		{"v1", "/v1/inventory/oud-50", 200, `"available":7`},
 		{"v1", "/v1/inventory/oud-50?location=dxb", 200, `"location":"dxb"`},
@@ -144,14 +148,16 @@ func TestCoreRoutes(t *testing.T) {
 	// The label's key is on the page for its vendor and staff, who may
 	// have a link to it (GET /v1/blob-links), and not for the customer,
 	// whom that route refuses.
-	for token, shown := range map[string]bool{"v1": true, "admin": true, "auditor": true, "c1": false} {
-		rec := serve(api, token, "/v1/shipments/TRK1")
-		var tr shipmentq.Tracking
-		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &tr) != nil {
-			t.Fatalf("%s GET /v1/shipments/TRK1: %d %s", token, rec.Code, rec.Body)
-		}
-		if got := tr.LabelKey == "labels/v-1/l.pdf"; got != shown || (!shown && (strings.Contains(rec.Body.String(), "label_key") || strings.Contains(rec.Body.String(), "labels/"))) {
-			t.Errorf("%s: the tracking page shows the label key %v, want %v: %s", token, got, shown, rec.Body)
+	for _, path := range []string{"/v1/shipments/TRK1", "/v1/shipments/by-id/sh-1"} {
+		for token, shown := range map[string]bool{"v1": true, "admin": true, "auditor": true, "c1": false} {
+			rec := serve(api, token, path)
+			var tr shipmentq.Tracking
+			if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &tr) != nil {
+				t.Fatalf("%s GET %s: %d %s", token, path, rec.Code, rec.Body)
+			}
+			if got := tr.LabelKey == "labels/v-1/l.pdf"; got != shown || (!shown && (strings.Contains(rec.Body.String(), "label_key") || strings.Contains(rec.Body.String(), "labels/"))) {
+				t.Errorf("%s GET %s: the page shows the label key %v, want %v: %s", token, path, got, shown, rec.Body)
+			}
 		}
 	}
 

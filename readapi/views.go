@@ -76,9 +76,10 @@ func (s *Server) shipmentRoutes() {
 	if rd == nil {
 		return
 	}
+	roles := []auth.Role{auth.Customer, auth.Vendor, auth.Admin, auth.SuperAdmin, auth.Auditor}
 	s.Handle(Route{
 		Op:    httpx.Operation{Path: "/v1/shipments/{tracking}", ID: "trackShipment", Tag: "shipments", Summary: "A parcel's tracking page by tracking number (?carrier), with the carrier events in the order they happened; for the parcel's vendor and staff, label_key, the label PDF's key for getBlobLink."},
-		Roles: []auth.Role{auth.Customer, auth.Vendor, auth.Admin, auth.SuperAdmin, auth.Auditor}, Views: []string{ViewShipments},
+		Roles: roles, Views: []string{ViewShipments},
 		Read: func(ctx context.Context, c *Call) (any, error) {
 			carrier, err := c.Param("carrier")
 			if err != nil {
@@ -88,27 +89,43 @@ func (s *Server) shipmentRoutes() {
 			if err != nil {
 				return nil, notFound(err, "tracking number "+c.Vars["tracking"])
 			}
-			switch {
-			case c.Caller.Role.ReadsAll():
-			case c.Caller.Role == auth.Vendor:
-				if tr.VendorID != c.Caller.VendorID {
-					return nil, notOwner("shipment " + tr.ShipmentID)
-				}
-			default: // a customer: the parcel of one of their orders
-				if s.deps.Orders == nil {
-					return nil, notOwner("shipment " + tr.ShipmentID)
-				}
-				o, err := s.deps.Orders.Get(ctx, tr.OrderID)
-				if err != nil || o.CustomerID != c.Caller.UserID {
-					return nil, notOwner("shipment " + tr.ShipmentID)
-				}
-				// The label is the vendor's to print: GET /v1/blob-links
-				// refuses a customer its key, so the page does not show it.
-				tr.LabelKey = ""
-			}
-			return tr, nil
+			return s.shownTo(ctx, c, tr)
 		},
 	})
+	s.Handle(Route{
+		Op:    httpx.Operation{Path: "/v1/shipments/by-id/{id}", ID: "getShipment", Tag: "shipments", Summary: "The same page by shipment ID: how a vendor finds the tracking number and label_key of a parcel the carrier booked for it."},
+		Roles: roles, Views: []string{ViewShipments},
+		Read: func(ctx context.Context, c *Call) (any, error) {
+			tr, err := rd.ByID(ctx, c.Vars["id"])
+			if err != nil {
+				return nil, notFound(err, "shipment "+c.Vars["id"])
+			}
+			return s.shownTo(ctx, c, tr)
+		},
+	})
+}
+
+// shownTo is a parcel's page as the caller may see it: staff all of it, its
+// vendor its own, a customer the parcels of their orders without the label
+// key (GET /v1/blob-links refuses a customer the label anyway).
+func (s *Server) shownTo(ctx context.Context, c *Call, tr shipmentq.Tracking) (any, error) {
+	switch {
+	case c.Caller.Role.ReadsAll():
+	case c.Caller.Role == auth.Vendor:
+		if tr.VendorID != c.Caller.VendorID {
+			return nil, notOwner("shipment " + tr.ShipmentID)
+		}
+	default: // a customer: the parcel of one of their orders
+		if s.deps.Orders == nil {
+			return nil, notOwner("shipment " + tr.ShipmentID)
+		}
+		o, err := s.deps.Orders.Get(ctx, tr.OrderID)
+		if err != nil || o.CustomerID != c.Caller.UserID {
+			return nil, notOwner("shipment " + tr.ShipmentID)
+		}
+		tr.LabelKey = ""
+	}
+	return tr, nil
 }
 
 func (s *Server) inventoryRoutes() {

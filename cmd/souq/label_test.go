@@ -79,15 +79,17 @@ func TestVendorDownloadsItsLabel(t *testing.T) {
 		t.Fatalf("ship: %d %s", resp.StatusCode, body)
 	}
 	pos := resp.Header.Get("X-Souq-Position")
-	// The sandbox's tracking number; a vendor learns it from the carrier.
-	page := "/v1/shipments/" + sandbox.TrackingNumber("sh-l1")
-	resp, body = vr.do("GET", page, "", "X-Souq-Min-Position", pos)
+	// The vendor finds what the carrier booked by its own shipment ID.
+	resp, body = vr.do("GET", "/v1/shipments/by-id/sh-l1", "", "X-Souq-Min-Position", pos)
 	var tr struct {
-		LabelKey string `json:"label_key"`
+		TrackingNumber string `json:"tracking_number"`
+		LabelKey       string `json:"label_key"`
 	}
-	if resp.StatusCode != 200 || resp.Header.Get("X-Souq-Behind") != "" || json.Unmarshal([]byte(body), &tr) != nil || !strings.HasPrefix(tr.LabelKey, "labels/v-1/") {
-		t.Fatalf("the vendor's tracking page: %d %v %s", resp.StatusCode, resp.Header, body)
+	if resp.StatusCode != 200 || resp.Header.Get("X-Souq-Behind") != "" || json.Unmarshal([]byte(body), &tr) != nil ||
+		tr.TrackingNumber != sandbox.TrackingNumber("sh-l1") || !strings.HasPrefix(tr.LabelKey, "labels/v-1/") {
+		t.Fatalf("the vendor's shipment page: %d %v %s", resp.StatusCode, resp.Header, body)
 	}
+	page := "/v1/shipments/" + tr.TrackingNumber
 	if resp, body := cr.do("GET", page, ""); resp.StatusCode != 200 || strings.Contains(body, "label_key") || strings.Contains(body, "labels/") {
 		t.Fatalf("the customer's tracking page: %d %s; want it without the label", resp.StatusCode, body)
 	}

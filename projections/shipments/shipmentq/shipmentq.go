@@ -46,22 +46,36 @@ type Step struct {
 // Reader reads the view. It is safe for concurrent use.
 type Reader struct {
 	db           *sql.DB
-	byNumber, ev string
+	byNumber, byID, ev string
 }
 
 // New returns a reader over db; rebind rewrites ? parameters for its dialect.
 func New(db *sql.DB, rebind func(string) string) *Reader {
 	return &Reader{
 		db: db,
-		byNumber: rebind(`SELECT shipment_id, carrier, tracking_number, order_id, sub_order_id, vendor_id, status, carrier_status, label_key, created_at, updated_at
-			FROM ` + TableShipments + ` WHERE tracking_number = ? AND (? = '' OR carrier = ?) ORDER BY created_at DESC, shipment_id LIMIT 1`),
+		byNumber: rebind(parcel + ` WHERE tracking_number = ? AND (? = '' OR carrier = ?) ORDER BY created_at DESC, shipment_id LIMIT 1`),
+		byID:     rebind(parcel + ` WHERE shipment_id = ?`),
 		ev: rebind(`SELECT occurred_at, status, carrier_status, location FROM ` + TableEvents + ` WHERE shipment_id = ? ORDER BY occurred_at, seq`),
 	}
 }
 
+// parcel selects a parcel's row; the readers add which one.
+const parcel = `SELECT shipment_id, carrier, tracking_number, order_id, sub_order_id, vendor_id, status, carrier_status, label_key, created_at, updated_at
+			FROM ` + TableShipments
+
 // ByTracking reads the parcel with a tracking number (of carrier, when not
 // empty; else the newest of any carrier); none is sql.ErrNoRows.
 func (r *Reader) ByTracking(ctx context.Context, number, carrier string) (Tracking, error) {
+	return r.read(ctx, number, r.byNumber, number, carrier, carrier)
+}
+
+// ByID reads the parcel of a shipment: how its vendor finds the tracking
+// number and label a carrier booked for it. None is sql.ErrNoRows.
+func (r *Reader) ByID(ctx context.Context, shipmentID string) (Tracking, error) {
+	return r.read(ctx, shipmentID, r.byID, shipmentID)
+}
+
+func (r *Reader) read(ctx context.Context, number, query string, args ...any) (Tracking, error) {
 	tx, err := r.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return Tracking{}, fmt.Errorf("shipmentq: %s: %w", number, err)
@@ -69,7 +83,7 @@ func (r *Reader) ByTracking(ctx context.Context, number, carrier string) (Tracki
 	defer tx.Rollback() //nolint:errcheck // read only
 	var tr Tracking
 	var created, updated int64
-	if err := tx.QueryRowContext(ctx, r.byNumber, number, carrier, carrier).Scan(&tr.ShipmentID, &tr.Carrier, &tr.TrackingNumber, &tr.OrderID,
+	if err := tx.QueryRowContext(ctx, query, args...).Scan(&tr.ShipmentID, &tr.Carrier, &tr.TrackingNumber, &tr.OrderID,
 		&tr.SubOrderID, &tr.VendorID, &tr.Status, &tr.CarrierStatus, &tr.LabelKey, &created, &updated); err != nil {
 		return Tracking{}, fmt.Errorf("shipmentq: %s: %w", number, err)
 	}
