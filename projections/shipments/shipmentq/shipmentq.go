@@ -45,17 +45,17 @@ type Step struct {
 
 // Reader reads the view. It is safe for concurrent use.
 type Reader struct {
-	db           *sql.DB
+	db                 *sql.DB
 	byNumber, byID, ev string
 }
 
 // New returns a reader over db; rebind rewrites ? parameters for its dialect.
 func New(db *sql.DB, rebind func(string) string) *Reader {
 	return &Reader{
-		db: db,
+		db:       db,
 		byNumber: rebind(parcel + ` WHERE tracking_number = ? AND (? = '' OR carrier = ?) ORDER BY created_at DESC, shipment_id LIMIT 1`),
 		byID:     rebind(parcel + ` WHERE shipment_id = ?`),
-		ev: rebind(`SELECT occurred_at, status, carrier_status, location FROM ` + TableEvents + ` WHERE shipment_id = ? ORDER BY occurred_at, seq`),
+		ev:       rebind(`SELECT occurred_at, status, carrier_status, location FROM ` + TableEvents + ` WHERE shipment_id = ? ORDER BY occurred_at, seq`),
 	}
 }
 
