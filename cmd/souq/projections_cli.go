@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/souq-market/souq/internal/config"
 	"github.com/souq-market/souq/projections"
 )
 
@@ -57,21 +56,9 @@ func projectionsCLI(ctx context.Context, env environment, args []string) int {
 		}
 		name, args = args[0], args[1:]
 	}
-	cfg, err := config.Load(config.Source{Args: args, Getenv: env.getenv, Terminal: env.terminal})
-	if err == config.ErrHelp {
-		fmt.Fprint(env.stdout, projectionsUsage)
-		config.Usage(env.stdout, env.terminal)
-		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintln(env.stderr, err)
-		return exitUsage
-	}
-	logger := newLogger(env.stderr, cfg)
-	store, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "souq projections:", err)
-		return exitFailure
+	cfg, logger, store, code := openForCLI(ctx, env, "projections", projectionsUsage, args)
+	if store == nil {
+		return code
 	}
 	defer func() { _ = store.Close() }()
 	bs, err := openBlobs(ctx, cfg, logger)

@@ -52,21 +52,9 @@ func seedCLI(ctx context.Context, env environment, args []string) int {
 		fmt.Fprintf(env.stderr, "souq seed: %v\n\n%s", err, seedUsage)
 		return exitUsage
 	}
-	cfg, err := config.Load(config.Source{Args: rest, Getenv: env.getenv, Terminal: env.terminal})
-	if err == config.ErrHelp {
-		fmt.Fprint(env.stdout, seedUsage)
-		config.Usage(env.stdout, env.terminal)
-		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintln(env.stderr, err)
-		return exitUsage
-	}
-	logger := newLogger(env.stderr, cfg)
-	store, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "souq seed:", err)
-		return exitFailure
+	_, logger, store, code := openForCLI(ctx, env, "seed", seedUsage, rest)
+	if store == nil {
+		return code
 	}
 	defer func() { _ = store.Close() }()
 	var bar io.Writer
